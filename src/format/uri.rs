@@ -1,0 +1,161 @@
+//! Resolving buffer and image URIs: `data:` URIs and paths relative to the `.gltf` file.
+//!
+//! Relative references are percent-decoded and must stay inside the model's folder: a model
+//! cannot make the worker read `/etc/passwd` or `../../secrets`. Absolute URIs (`http:`,
+//! `file:`, `/...`) are refused.
+
+use base64::Engine as _;
+use percent_encoding::percent_decode_str;
+use std::path::{Component, Path, PathBuf};
+
+/// Where relative references of a document are looked up.
+#[derive(Debug, Clone)]
+pub enum Resources {
+    /// Next to the `.gltf` file, in this folder.
+    Dir(PathBuf),
+    /// Nowhere: the document came without a folder (e.g. bytes from a queue message).
+    None,
+}
+
+/// A decoded MIME type and payload.
+pub struct Loaded {
+    /// MIME type from a data: URI, when it names one.
+    pub mime_type: Option<String>,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Resources {
+    /// Loads `uri`, reading at most `budget` bytes from files.
+    ///
+    /// Errors are plain reasons; the caller adds the JSON pointer.
+    pub fn load(&self, uri: &str, budget: u64) -> Result<Loaded, String> {
+        if let Some(rest) = uri.strip_prefix("data:") {
+            return decode_data_uri(rest);
+        }
+        if has_scheme(uri) || uri.starts_with('/') || uri.starts_with('\\') {
+            return Err("absolute URIs are not allowed; only data: URIs and relative paths".into());
+        }
+        let relative = safe_relative_path(uri)?;
+        let Resources::Dir(dir) = self else {
+            return Err("external files cannot be resolved for an input without a folder".into());
+        };
+        let path = dir.join(relative);
+        let len = std::fs::metadata(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .len();
+        if len > budget {
+            return Err(format!(
+                "{} is {len} bytes, more than the {budget} left of the input size limit",
+                path.display()
+            ));
+        }
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Loaded {
+            mime_type: None,
+            bytes,
+        })
+    }
+}
+
+fn has_scheme(uri: &str) -> bool {
+    match uri.find(':') {
+        Some(i) => {
+            let scheme = &uri[..i];
+            // A one-letter "scheme" is a Windows drive letter: absolute too.
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        }
+        None => false,
+    }
+}
+
+/// Percent-decodes `uri` and checks it names a file inside the base folder.
+fn safe_relative_path(uri: &str) -> Result<PathBuf, String> {
+    let decoded = percent_decode_str(uri)
+        .decode_utf8()
+        .map_err(|_| "percent-encoded bytes are not UTF-8".to_string())?;
+    let path = Path::new(decoded.as_ref());
+    let mut depth = 0i32;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(p) => {
+                depth += 1;
+                out.push(p);
+            }
+            Component::CurDir => {}
+            Component::ParentDir => {
+                depth -= 1;
+                if depth < 0 {
+                    return Err("the path leaves the model's folder".into());
+                }
+                out.pop();
+            }
+            Component::RootDir | Component::Prefix(_) => {
+                return Err("absolute paths are not allowed".into());
+            }
+        }
+    }
+    if out.as_os_str().is_empty() {
+        return Err("the URI names no file".into());
+    }
+    Ok(out)
+}
+
+fn decode_data_uri(rest: &str) -> Result<Loaded, String> {
+    let (header, payload) = rest
+        .split_once(',')
+        .ok_or_else(|| "data: URI without a ',' before its payload".to_string())?;
+    let mut parts = header.split(';');
+    let mime = parts.next().filter(|m| !m.is_empty()).map(str::to_string);
+    let base64 = parts.any(|p| p.eq_ignore_ascii_case("base64"));
+    let bytes = if base64 {
+        base64::engine::general_purpose::STANDARD
+            .decode(payload.trim())
+            .map_err(|e| format!("invalid base64 in data: URI: {e}"))?
+    } else {
+        percent_decode_str(payload).collect()
+    };
+    Ok(Loaded {
+        mime_type: mime,
+        bytes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_uris_decode() {
+        let r = Resources::None;
+        let l = r
+            .load("data:application/octet-stream;base64,AAEC", 10)
+            .unwrap();
+        assert_eq!(l.bytes, vec![0, 1, 2]);
+        assert_eq!(l.mime_type.as_deref(), Some("application/octet-stream"));
+        assert_eq!(r.load("data:,a%20b", 10).unwrap().bytes, b"a b");
+        assert!(r.load("data:;base64,!!!", 10).is_err());
+    }
+
+    #[test]
+    fn paths_stay_inside_the_folder() {
+        assert_eq!(
+            safe_relative_path("tex/a%20b.png").unwrap(),
+            PathBuf::from("tex/a b.png")
+        );
+        assert_eq!(
+            safe_relative_path("a/../b.bin").unwrap(),
+            PathBuf::from("b.bin")
+        );
+        assert!(safe_relative_path("../secret.bin").is_err());
+        assert!(safe_relative_path("a/../../b").is_err());
+        let r = Resources::Dir(".".into());
+        assert!(r.load("/etc/passwd", 10).is_err());
+        assert!(r.load("http://example.com/x.bin", 10).is_err());
+        assert!(r.load("C:/x.bin", 10).is_err());
+    }
+}

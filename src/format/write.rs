@@ -1,0 +1,234 @@
+//! [`Asset`] -> GLB bytes.
+//!
+//! Everything the asset holds is written: scene graph, names, extras, materials, textures (image
+//! bytes unchanged), skins, animations, morph targets, cameras, instancing, variants. Attributes
+//! keep the storage format they were read in; when that format is only legal under
+//! `KHR_mesh_quantization`, the extension is declared (and required). `extensionsUsed` is
+//! recomputed from what is actually written, and an extension stays required only when the
+//! input required it and it is still used.
+
+use super::bin::{BinBuilder, Usage};
+use super::schema::{self, Root};
+use super::{extensions, glb};
+use crate::asset::{Asset, Attribute, Component, Mode, Primitive, Semantic};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+const QUANTIZATION: &str = "KHR_mesh_quantization";
+
+/// Serializes `asset` as a GLB file.
+pub fn write_glb(asset: &Asset) -> Vec<u8> {
+    let mut bin = BinBuilder::default();
+    let mut quantized = false;
+    let meshes: Vec<schema::Mesh> = asset
+        .meshes
+        .iter()
+        .map(|m| schema::Mesh {
+            name: m.name.clone(),
+            primitives: m
+                .primitives
+                .iter()
+                .map(|p| write_primitive(&mut bin, p, &mut quantized))
+                .collect(),
+            weights: (!m.weights.is_empty()).then(|| m.weights.clone()),
+            ext: m.ext.clone(),
+        })
+        .collect();
+    let images = asset
+        .images
+        .iter()
+        .map(|img| schema::Image {
+            buffer_view: Some(bin.view(&img.data, None, None)),
+            mime_type: Some(img.mime_type.clone()),
+            name: img.name.clone(),
+            ext: img.ext.clone(),
+            uri: None,
+        })
+        .collect();
+    let skins = asset
+        .skins
+        .iter()
+        .map(|s| schema::Skin {
+            inverse_bind_matrices: s.inverse_bind_matrices.as_ref().map(|m| {
+                let data = crate::asset::AttributeData {
+                    format: crate::asset::Format {
+                        matrix: true,
+                        ..crate::asset::Format::float(16)
+                    },
+                    values: m.iter().flatten().copied().collect(),
+                };
+                bin.accessor(&data, Usage::Other, false)
+            }),
+            skeleton: s.skeleton,
+            joints: s.joints.clone(),
+            name: s.name.clone(),
+            ext: s.ext.clone(),
+        })
+        .collect();
+    let animations = asset
+        .animations
+        .iter()
+        .map(|a| write_animation(&mut bin, a))
+        .collect();
+    let nodes = asset
+        .nodes
+        .iter()
+        .map(|n| {
+            let mut node = n.clone();
+            if !n.instancing.is_empty() {
+                let attributes: Map<String, Value> = n
+                    .instancing
+                    .iter()
+                    .map(|a| {
+                        let i = bin.accessor(&a.data, Usage::Other, false);
+                        (a.name.clone(), Value::from(i))
+                    })
+                    .collect();
+                node.ext.extensions.insert(
+                    "EXT_mesh_gpu_instancing".into(),
+                    serde_json::json!({ "attributes": attributes }),
+                );
+            }
+            node
+        })
+        .collect();
+    let mut info = asset.info.clone();
+    info.version = "2.0".into();
+    info.generator = Some(format!("render-worker {}", env!("CARGO_PKG_VERSION")));
+    let mut root = Root {
+        asset: info,
+        scene: asset.scene,
+        scenes: asset.scenes.clone(),
+        nodes,
+        meshes,
+        materials: asset.materials.clone(),
+        textures: asset.textures.clone(),
+        images,
+        samplers: asset.samplers.clone(),
+        skins,
+        animations,
+        cameras: asset.cameras.clone(),
+        ext: asset.ext.clone(),
+        ..Root::default()
+    };
+    root.buffers = if bin.data.is_empty() {
+        vec![]
+    } else {
+        bin.data.resize(bin.data.len().next_multiple_of(4), 0);
+        vec![schema::Buffer {
+            byte_length: bin.data.len(),
+            ..schema::Buffer::default()
+        }]
+    };
+    root.accessors = std::mem::take(&mut bin.accessors);
+    root.buffer_views = std::mem::take(&mut bin.views);
+    let mut doc = serde_json::to_value(&root).expect("glTF document serializes");
+    declare_extensions(&mut doc, asset, quantized);
+    let json = serde_json::to_vec(&doc).expect("JSON value serializes");
+    glb::assemble(&json, &bin.data)
+}
+
+fn write_primitive(bin: &mut BinBuilder, p: &Primitive, quantized: &mut bool) -> schema::Primitive {
+    let mut write_streams = |streams: &[Attribute], morph: bool| -> BTreeMap<String, usize> {
+        streams
+            .iter()
+            .map(|a| {
+                *quantized |= needs_quantization(&a.semantic, a.data.format.component, morph);
+                let bounds = a.semantic == Semantic::Position;
+                let index = bin.accessor(&a.data, Usage::Vertex, bounds);
+                (a.semantic.to_string(), index)
+            })
+            .collect()
+    };
+    let attributes = write_streams(&p.attributes, false);
+    let targets = p.targets.iter().map(|t| write_streams(t, true)).collect();
+    let mut ext = p.ext.clone();
+    if !p.variants.is_empty() {
+        ext.extensions.insert(
+            "KHR_materials_variants".into(),
+            serde_json::json!({ "mappings": p.variants }),
+        );
+    }
+    schema::Primitive {
+        attributes,
+        indices: p.indices.as_ref().map(|i| bin.indices(i)),
+        material: p.material,
+        mode: (p.mode != Mode::Triangles).then_some(p.mode.code()),
+        targets,
+        ext,
+    }
+}
+
+fn write_animation(bin: &mut BinBuilder, a: &crate::asset::Animation) -> schema::Animation {
+    schema::Animation {
+        channels: a
+            .channels
+            .iter()
+            .map(|c| schema::Channel {
+                sampler: c.sampler,
+                target: schema::ChannelTarget {
+                    node: c.target.node,
+                    path: c.target.path.clone(),
+                    ext: c.target.ext.clone(),
+                },
+                ext: c.ext.clone(),
+            })
+            .collect(),
+        samplers: a
+            .samplers
+            .iter()
+            .map(|s| {
+                let input = crate::asset::AttributeData::new_float(1, s.input.clone());
+                schema::AnimationSampler {
+                    input: bin.accessor(&input, Usage::Other, true),
+                    interpolation: (s.interpolation != "LINEAR").then(|| s.interpolation.clone()),
+                    output: bin.accessor(&s.output, Usage::Other, false),
+                    ext: s.ext.clone(),
+                }
+            })
+            .collect(),
+        name: a.name.clone(),
+        ext: a.ext.clone(),
+    }
+}
+
+/// True when core glTF does not allow `component` for `semantic` but KHR_mesh_quantization does.
+fn needs_quantization(semantic: &Semantic, component: Component, morph: bool) -> bool {
+    let float = component == Component::F32;
+    match semantic {
+        Semantic::Position | Semantic::Normal | Semantic::Tangent => !float,
+        Semantic::TexCoord(_) if morph => !float,
+        Semantic::TexCoord(_) => {
+            !matches!(component, Component::F32 | Component::U8 | Component::U16)
+        }
+        _ => false,
+    }
+}
+
+/// Sets `extensionsUsed` from the extension objects present in `doc`, and
+/// `extensionsRequired` from what the input required and is still used.
+fn declare_extensions(doc: &mut Value, asset: &Asset, quantized: bool) {
+    let mut used = BTreeSet::new();
+    extensions::for_each_extension_map(doc, &mut |e| used.extend(e.keys().cloned()));
+    if quantized {
+        used.insert(QUANTIZATION.to_string());
+    }
+    let required: Vec<String> = used
+        .iter()
+        .filter(|n| {
+            (quantized && n.as_str() == QUANTIZATION)
+                || (asset.extensions_required.contains(*n) && extensions::is_kept(n))
+        })
+        .cloned()
+        .collect();
+    let obj = doc.as_object_mut().expect("root is an object");
+    if !used.is_empty() {
+        obj.insert(
+            "extensionsUsed".into(),
+            used.into_iter().collect::<Vec<_>>().into(),
+        );
+    }
+    if !required.is_empty() {
+        obj.insert("extensionsRequired".into(), required.into());
+    }
+}

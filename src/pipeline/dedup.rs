@@ -1,0 +1,165 @@
+//! Deduplication: identical images, samplers, textures, materials and meshes become one object
+//! and every reference is renumbered.
+//!
+//! Images, samplers and textures are data: identical ones merge whatever their names. Materials
+//! and meshes are things people address by name (configurators swap "Leather" for "Fabric"), so
+//! with `keep_named` two of them merge only when their names match too. Identical accessors are
+//! merged by the writer, which sees the final bytes.
+
+use crate::asset::{Asset, Mesh};
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+/// Counts of merged objects.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct DedupReport {
+    /// Images merged away.
+    pub images: usize,
+    /// Textures merged away.
+    pub textures: usize,
+    /// Materials merged away.
+    pub materials: usize,
+    /// Meshes merged away.
+    pub meshes: usize,
+}
+
+/// Merges duplicates in `asset`.
+pub fn run(asset: &mut Asset, keep_named: bool) -> DedupReport {
+    let images = dedup(
+        &mut asset.images,
+        |i| hash_of(&(&i.mime_type, &*i.data)),
+        |a, b| a.mime_type == b.mime_type && a.data == b.data && a.ext == b.ext,
+    );
+    for t in &mut asset.textures {
+        t.for_each_image_mut(|i| *i = images[*i]);
+    }
+    let samplers = dedup(
+        &mut asset.samplers,
+        |s| hash_of(&(s.mag_filter, s.min_filter, s.wrap_s, s.wrap_t)),
+        |a, b| {
+            (a.mag_filter, a.min_filter, a.wrap_s, a.wrap_t, &a.ext)
+                == (b.mag_filter, b.min_filter, b.wrap_s, b.wrap_t, &b.ext)
+        },
+    );
+    for t in &mut asset.textures {
+        if let Some(s) = &mut t.sampler {
+            *s = samplers[*s];
+        }
+    }
+    let textures = dedup(
+        &mut asset.textures,
+        |t| hash_of(&(t.source, t.sampler)),
+        |a, b| (a.source, a.sampler, &a.ext) == (b.source, b.sampler, &b.ext),
+    );
+    for m in &mut asset.materials {
+        m.for_each_texture_mut(|t, _| *t = textures[*t]);
+    }
+    let materials = dedup(
+        &mut asset.materials,
+        |m| hash_of(&serde_json::to_string(&m.ext).unwrap_or_default()),
+        |a, b| {
+            let mut b2 = b.clone();
+            if !keep_named {
+                b2.name.clone_from(&a.name);
+            }
+            *a == b2
+        },
+    );
+    for prim in asset
+        .meshes
+        .iter_mut()
+        .flat_map(|m| m.primitives.iter_mut())
+    {
+        if let Some(m) = &mut prim.material {
+            *m = materials[*m];
+        }
+        for v in &mut prim.variants {
+            v.material = materials[v.material];
+        }
+    }
+    let meshes = dedup(&mut asset.meshes, mesh_hash, |a, b| {
+        (a.name == b.name || !keep_named)
+            && a.primitives == b.primitives
+            && a.weights == b.weights
+            && a.ext == b.ext
+    });
+    for node in &mut asset.nodes {
+        if let Some(m) = &mut node.mesh {
+            *m = meshes[*m];
+        }
+    }
+    let removed = |map: &[usize]| map.len() - map.iter().max().map_or(0, |m| m + 1);
+    DedupReport {
+        images: removed(&images),
+        textures: removed(&textures),
+        materials: removed(&materials),
+        meshes: removed(&meshes),
+    }
+}
+
+fn hash_of<T: Hash + ?Sized>(v: &T) -> u64 {
+    let mut h = DefaultHasher::new();
+    v.hash(&mut h);
+    h.finish()
+}
+
+/// Hashes geometry by value: vertex counts and the bits of the first stream.
+fn mesh_hash(m: &Mesh) -> u64 {
+    let mut h = DefaultHasher::new();
+    for p in &m.primitives {
+        p.vertex_count().hash(&mut h);
+        p.indices.hash(&mut h);
+        if let Some(a) = p.attributes.first() {
+            for v in &a.data.values {
+                v.to_bits().hash(&mut h);
+            }
+        }
+    }
+    h.finish()
+}
+
+/// Removes later duplicates from `items` (first occurrences keep their relative order) and
+/// returns, for every old index, its new index.
+pub fn dedup<T>(
+    items: &mut Vec<T>,
+    key: impl Fn(&T) -> u64,
+    same: impl Fn(&T, &T) -> bool,
+) -> Vec<usize> {
+    let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut map = Vec::with_capacity(items.len());
+    let mut kept: Vec<usize> = vec![];
+    for i in 0..items.len() {
+        let bucket = buckets.entry(key(&items[i])).or_default();
+        match bucket.iter().find(|&&k| same(&items[kept[k]], &items[i])) {
+            Some(&k) => map.push(k),
+            None => {
+                bucket.push(kept.len());
+                map.push(kept.len());
+                kept.push(i);
+            }
+        }
+    }
+    let mut keep = vec![false; items.len()];
+    for &k in &kept {
+        keep[k] = true;
+    }
+    let mut i = 0;
+    items.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dedup_keeps_first_and_maps_the_rest() {
+        let mut v = vec![1, 2, 1, 3, 2];
+        let map = dedup(&mut v, |x| *x as u64, |a, b| a == b);
+        assert_eq!(v, vec![1, 2, 3]);
+        assert_eq!(map, vec![0, 1, 0, 2, 1]);
+    }
+}

@@ -1,0 +1,47 @@
+//! The processing stages, in the order they run.
+//!
+//! Preparation, once per job ([`prepare`]):
+//!
+//! 1. [`repair`]: renormalize skin weights that do not sum to one.
+//! 2. [`weld`]: merge identical vertices, drop unused vertices and degenerate triangles.
+//! 3. [`dedup`]: merge identical images, samplers, textures, materials and meshes.
+//! 4. [`prune`]: drop unread vertex streams and unreferenced nodes and objects.
+//!
+//! Then the LOD chain ([`lod::build`]), per level:
+//!
+//! 5. [`simplify`]: attribute-aware meshopt simplification from the previous level.
+//! 6. [`optimize`]: vertex cache, overdraw and vertex fetch order (also compacts vertices).
+//!
+//! Welding comes first because simplification and optimization work on shared vertices;
+//! pruning comes before simplification so unused streams do not weigh in the error;
+//! optimization comes last because simplification discards any order. This mirrors gltfpack's
+//! `processMesh` (filter, reindex, filter triangles, simplify, optimize).
+//!
+//! Stages never do I/O; they edit an [`Asset`] and report what they did.
+
+pub mod dedup;
+pub mod lod;
+pub mod optimize;
+pub mod prune;
+pub mod repair;
+pub mod simplify;
+pub mod weld;
+
+use crate::asset::Asset;
+use crate::report::{Timings, Warning};
+use crate::settings::Settings;
+
+/// Runs stages 1-4 on `asset`; returns warnings about what they changed.
+pub fn prepare(asset: &mut Asset, settings: &Settings, timings: &Timings) -> Vec<Warning> {
+    let mut warnings = timings.time("repair", || repair::run(asset));
+    let welded = timings.time("weld", || weld::run(asset));
+    if welded.triangles_removed > 0 {
+        warnings.push(Warning::global(
+            "DEGENERATE_TRIANGLES_REMOVED",
+            format!("{} degenerate triangles removed", welded.triangles_removed),
+        ));
+    }
+    timings.time("dedup", || dedup::run(asset, settings.keep_named));
+    timings.time("prune", || prune::run(asset, settings.keep_named));
+    warnings
+}

@@ -1,0 +1,72 @@
+//! GPU-friendly ordering of every triangle primitive: vertex cache, then overdraw, then vertex
+//! fetch (which also drops vertices no triangle uses). The order matters: overdraw optimization
+//! starts from a cache-optimized order and keeps most of its benefit (threshold 1.05), and the
+//! fetch order follows the final triangle order.
+
+use crate::asset::{Asset, Mode, Primitive};
+use meshopt::VertexDataAdapter;
+
+/// How much overdraw optimization may worsen vertex cache efficiency (5 %, meshopt's advice).
+const OVERDRAW_THRESHOLD: f32 = 1.05;
+
+/// Optimizes every triangle primitive of `asset`. Points and lines are left untouched.
+pub fn run(asset: &mut Asset) {
+    for prim in asset
+        .meshes
+        .iter_mut()
+        .flat_map(|m| m.primitives.iter_mut())
+    {
+        if prim.mode == Mode::Triangles {
+            optimize(prim);
+        }
+    }
+}
+
+/// Reorders `prim`'s triangles and vertices.
+pub fn optimize(prim: &mut Primitive) {
+    let vertex_count = prim.vertex_count();
+    let positions = prim.positions().to_vec();
+    let Some(indices) = prim.indices.as_mut() else {
+        return;
+    };
+    if indices.is_empty() || vertex_count == 0 {
+        return;
+    }
+    meshopt::optimize_vertex_cache_in_place(indices, vertex_count);
+    if !positions.is_empty() {
+        let adapter = VertexDataAdapter::new(meshopt::typed_to_bytes(&positions), 12, 0)
+            .expect("positions are 12-byte elements");
+        meshopt::optimize_overdraw_in_place(indices, &adapter, OVERDRAW_THRESHOLD);
+    }
+    let (remap, unique) = fetch_remap(indices, vertex_count);
+    prim.remap_vertices(&remap, unique);
+}
+
+/// Numbers vertices in order of first use; unused vertices map to `u32::MAX`.
+///
+/// (meshopt's `optimize_vertex_fetch_remap` wrapper truncates the table to the unique count,
+/// which loses entries of unused vertices, so the few lines are written here.)
+fn fetch_remap(indices: &[u32], vertex_count: usize) -> (Vec<u32>, usize) {
+    let mut remap = vec![u32::MAX; vertex_count];
+    let mut next = 0u32;
+    for &i in indices {
+        let r = &mut remap[i as usize];
+        if *r == u32::MAX {
+            *r = next;
+            next += 1;
+        }
+    }
+    (remap, next as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetch_order_follows_first_use_and_drops_unused() {
+        let (remap, n) = fetch_remap(&[3, 1, 3, 0], 5);
+        assert_eq!(n, 3);
+        assert_eq!(remap, vec![2, 1, u32::MAX, 0, u32::MAX]);
+    }
+}

@@ -1,0 +1,128 @@
+//! Welding: merge vertices whose every stream (attributes and morph deltas) is bit-identical,
+//! drop vertices no triangle uses, and drop degenerate triangles.
+//!
+//! Morph deltas are part of the key: two vertices that coincide at rest but move apart in a
+//! morph target must stay two vertices (gltfpack leaves them out of its key and can merge them).
+
+use crate::asset::{Asset, Mode, Primitive};
+use meshopt::VertexStream;
+
+/// Totals of what welding removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct WeldReport {
+    /// Vertices removed (merged duplicates and unreferenced).
+    pub vertices_removed: usize,
+    /// Triangles removed as degenerate.
+    pub triangles_removed: usize,
+}
+
+/// Welds every triangle primitive of `asset`.
+pub fn run(asset: &mut Asset) -> WeldReport {
+    let mut report = WeldReport::default();
+    for prim in asset
+        .meshes
+        .iter_mut()
+        .flat_map(|m| m.primitives.iter_mut())
+    {
+        if prim.mode != Mode::Triangles || prim.indices.is_none() {
+            continue;
+        }
+        let before = (prim.vertex_count(), prim.triangle_count());
+        weld(prim);
+        drop_degenerate(prim);
+        report.vertices_removed += before.0 - prim.vertex_count();
+        report.triangles_removed += before.1 - prim.triangle_count();
+    }
+    report
+}
+
+/// Merges identical vertices and removes unreferenced ones.
+pub fn weld(prim: &mut Primitive) {
+    let vertex_count = prim.vertex_count();
+    let Some(indices) = prim.indices.as_deref() else {
+        return;
+    };
+    if vertex_count == 0 {
+        return;
+    }
+    let streams: Vec<VertexStream<'_>> = prim
+        .streams()
+        .map(|s| {
+            let bytes = s.format.dims * 4;
+            let mut stream = VertexStream::new_with_stride::<u8, f32>(s.values.as_ptr(), bytes);
+            stream.size = bytes;
+            stream
+        })
+        .collect();
+    let (unique, remap) =
+        meshopt::generate_vertex_remap_multi(vertex_count, &streams, Some(indices));
+    prim.remap_vertices(&remap, unique);
+}
+
+/// Removes triangles that repeat a vertex or whose corners coincide in position (zero area).
+pub fn drop_degenerate(prim: &mut Primitive) {
+    let positions: Vec<[f32; 3]> = prim.positions().to_vec();
+    let Some(indices) = &mut prim.indices else {
+        return;
+    };
+    let same = |a: u32, b: u32| {
+        a == b || (!positions.is_empty() && positions[a as usize] == positions[b as usize])
+    };
+    let mut write = 0;
+    for t in 0..indices.len() / 3 {
+        let (a, b, c) = (indices[3 * t], indices[3 * t + 1], indices[3 * t + 2]);
+        if !(same(a, b) || same(b, c) || same(a, c)) {
+            indices.copy_within(3 * t..3 * t + 3, write);
+            write += 3;
+        }
+    }
+    indices.truncate(write);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asset::{Attribute, AttributeData, Semantic};
+
+    fn quad(extra: Vec<f32>) -> Primitive {
+        // Two triangles over 6 vertices, corner pairs duplicated.
+        let p = [
+            0., 0., 0., 1., 0., 0., 1., 1., 0., 0., 0., 0., 1., 1., 0., 0., 1., 0.,
+        ];
+        Primitive {
+            attributes: vec![
+                Attribute {
+                    semantic: Semantic::Position,
+                    data: AttributeData::new_float(3, p.to_vec()),
+                },
+                Attribute {
+                    semantic: Semantic::TexCoord(0),
+                    data: AttributeData::new_float(2, extra),
+                },
+            ],
+            indices: Some(vec![0, 1, 2, 3, 4, 5]),
+            ..Primitive::default()
+        }
+    }
+
+    #[test]
+    fn identical_vertices_merge_and_seams_stay() {
+        let mut q = quad(vec![0., 0., 1., 0., 1., 1., 0., 0., 1., 1., 0., 1.]);
+        weld(&mut q);
+        assert_eq!(q.vertex_count(), 4);
+        assert_eq!(q.triangle_count(), 2);
+        // A UV seam at vertex 3: positions equal, UVs differ, so it is kept apart.
+        let mut q = quad(vec![0., 0., 1., 0., 1., 1., 0.5, 0., 1., 1., 0., 1.]);
+        weld(&mut q);
+        assert_eq!(q.vertex_count(), 5);
+    }
+
+    #[test]
+    fn degenerate_triangles_go() {
+        let mut q = quad(vec![0.; 12]);
+        q.indices = Some(vec![0, 1, 2, 0, 0, 1, 0, 3, 1]);
+        drop_degenerate(&mut q);
+        // 0 and 3 share a position: the third triangle has zero area.
+        assert_eq!(q.indices.unwrap(), vec![0, 1, 2]);
+    }
+}
