@@ -16,7 +16,7 @@
 //!
 //! Errors are absolute, in the primitive's own units (`SimplifyOptions::ErrorAbsolute`).
 
-use crate::asset::{Primitive, Semantic};
+use crate::asset::{Mode, Primitive, Semantic};
 use crate::settings::{AttributeWeights, Settings};
 use glam::Vec3;
 use meshopt::{SimplifyOptions, SimplifyVertex, VertexDataAdapter};
@@ -52,7 +52,8 @@ pub struct Simplified {
 }
 
 impl Simplifier {
-    /// Prepares `prim`; `None` when it has no triangles or no positions.
+    /// Prepares `prim`; `None` when it is not a triangle list with positions (points and lines
+    /// pass through untouched).
     ///
     /// `joint_positions` are the bind-pose positions of the skin's joints in the mesh's space,
     /// when the primitive is skinned.
@@ -63,7 +64,7 @@ impl Simplifier {
     ) -> Option<Simplifier> {
         let positions = prim.positions();
         let indices = prim.indices.as_ref()?;
-        if positions.is_empty() || indices.is_empty() {
+        if prim.mode != Mode::Triangles || positions.is_empty() || indices.is_empty() {
             return None;
         }
         let extent = meshopt::simplify_scale_decoder(positions).max(f32::MIN_POSITIVE);

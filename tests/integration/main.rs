@@ -1,0 +1,11 @@
+//! Integration tests: fixtures the suite generates itself (always) and the shared corpus (when
+//! present). Outputs are checked for invariants, re-read by the crate and by the `gltf` crate,
+//! and validated with the Khronos glTF validator.
+
+mod support;
+
+mod bad_input;
+mod corpus;
+mod pipeline;
+mod reading;
+mod validation;

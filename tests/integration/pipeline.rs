@@ -1,0 +1,281 @@
+//! End-to-end `process` runs on fixtures: invariants of the LOD chain and what it keeps.
+
+use crate::support::{builder::Builder, check, scenes, tools};
+use render_worker::asset::{Mode, Semantic};
+use render_worker::job::Manifest;
+use render_worker::settings::LodTarget;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// Writes `b` as `<dir>/<name>.glb` and processes it.
+fn run(b: &Builder, name: &str, extra: &[&str]) -> (Manifest, PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join(format!("{name}.glb"));
+    std::fs::write(&input, b.glb()).unwrap();
+    let (m, out) = check::process(&input, &dir.path().join("out"), extra);
+    (m, out, dir)
+}
+
+fn input_asset(b: &Builder) -> render_worker::asset::Asset {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("in.glb");
+    std::fs::write(&p, b.glb()).unwrap();
+    check::read(&p).asset
+}
+
+#[test]
+fn sphere_chain_reaches_its_targets_and_keeps_its_shape() {
+    let b = scenes::sphere(64, 128);
+    let (m, out, _keep) = run(
+        &b,
+        "sphere",
+        &["--lod", "1,0.5,0.25,2000,0.1", "--error", "1"],
+    );
+    let input = m.input.counts.triangles as f64;
+    assert_eq!(m.lods.len(), 5);
+    let mut previous_error = -1.0;
+    for l in &m.lods {
+        let target = match l.target {
+            LodTarget::Ratio(r) => input * f64::from(r),
+            LodTarget::Triangles(t) => t as f64,
+        };
+        // Requested reduction reached within 5 %.
+        assert!(
+            (l.triangles as f64) <= target * 1.05,
+            "LOD {}: {} triangles for {target}",
+            l.level,
+            l.triangles
+        );
+        assert!(
+            l.triangles as f64 >= target * 0.9,
+            "LOD {} overshoots",
+            l.level
+        );
+        assert!(l.error_relative >= previous_error, "errors accumulate");
+        previous_error = l.error_relative;
+        let path = out.join(&l.file);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), l.bytes);
+        let asset = check::assert_lod_ok(&path);
+        // Bounds preserved to within the level's own error (plus float slack).
+        check::assert_bounds_close(
+            m.input.bounds,
+            asset.bounds(),
+            l.error_absolute + 1e-4,
+            &l.file,
+        );
+        // The UV seam survives: the texture still wraps all the way round.
+        let uv = asset.meshes[0].primitives[0]
+            .attribute(&Semantic::TexCoord(0))
+            .unwrap();
+        let us: Vec<f32> = uv.values.iter().step_by(2).copied().collect();
+        assert!(
+            us.contains(&0.0) && us.contains(&1.0),
+            "LOD {}: seam lost",
+            l.level
+        );
+    }
+    assert_eq!(m.lods[0].screen_size_px, None);
+    assert!(m.lods[3].screen_size_px.unwrap() < m.lods[1].screen_size_px.unwrap());
+    assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+}
+
+#[test]
+fn error_limit_stops_simplification_and_says_so() {
+    let b = scenes::sphere(32, 64);
+    let (m, _, _keep) = run(&b, "sphere", &["--lod", "0.05", "--error", "0.002"]);
+    let l = &m.lods[0];
+    assert!(l.error_relative <= 0.002, "{}", l.error_relative);
+    assert!(l.triangles as f64 > 0.05 * m.input.counts.triangles as f64 * 1.05);
+    let w = m
+        .warnings
+        .iter()
+        .find(|w| w.code == "SIMPLIFY_TARGET_NOT_REACHED")
+        .unwrap();
+    assert!(w.message.contains("--error 0.002"), "{}", w.message);
+}
+
+#[test]
+fn skinned_meshes_keep_joints_weights_and_animations() {
+    let b = scenes::skinned_tube();
+    let (m, out, _keep) = run(&b, "tube", &["--error", "1"]);
+    for l in &m.lods {
+        let a = check::assert_lod_ok(&out.join(&l.file));
+        assert_eq!(a.skins.len(), 1);
+        assert_eq!(a.skins[0].joints.len(), 2);
+        assert_eq!(a.animations.len(), 1);
+        assert_eq!(a.animations[0].channels.len(), 1);
+        let named: Vec<_> = a.nodes.iter().filter_map(|n| n.name.clone()).collect();
+        assert_eq!(named, vec!["Upper", "Lower", "Armature", "TubeMesh"]);
+        let prim = &a.meshes[0].primitives[0];
+        assert!(prim.attribute(&Semantic::Joints(0)).is_some());
+        for v in 0..prim.vertex_count() {
+            assert!((prim.weight_sum(v).unwrap() - 1.0).abs() < 1e-5);
+        }
+        // Skinned bounds are computed through the joints and stay put.
+        check::assert_bounds_close(m.input.bounds, a.bounds(), l.error_absolute + 1e-4, &l.file);
+    }
+    assert!(m.lods[3].triangles < m.lods[0].triangles / 5);
+}
+
+#[test]
+fn morph_targets_survive_simplification() {
+    let b = scenes::morph_plane();
+    let (m, out, _keep) = run(&b, "morph", &["--error", "1"]);
+    for l in &m.lods {
+        let a = check::assert_lod_ok(&out.join(&l.file));
+        let mesh = &a.meshes[0];
+        assert_eq!(mesh.weights, vec![0.5, 0.0]);
+        assert_eq!(
+            mesh.ext.extras,
+            Some(json!({"targetNames": ["Bump", "Tilt"]}))
+        );
+        let prim = &mesh.primitives[0];
+        assert_eq!(prim.targets.len(), 2);
+        // The bump (the centre moves up by 0.3) keeps its height: the metric weighs morph
+        // deltas, so the vertices that carry the bump are not collapsed into flat ones.
+        let peak = prim.targets[0][0]
+            .data
+            .values
+            .iter()
+            .copied()
+            .fold(0.0f32, f32::max);
+        assert!(
+            (peak - 0.3).abs() < 0.01,
+            "LOD {}: bump peak {peak}",
+            l.level
+        );
+        assert_eq!(a.animations[0].channels[0].target.path, "weights");
+    }
+    assert!(m.lods[2].triangles < m.lods[0].triangles);
+}
+
+#[test]
+fn kitchen_sink_keeps_everything_and_drops_only_the_unused() {
+    let b = scenes::kitchen_sink();
+    let input = input_asset(&b);
+    let (m, out, _keep) = run(&b, "sink", &[]);
+    for l in &m.lods {
+        let path = out.join(&l.file);
+        let a = check::assert_lod_ok(&path);
+        let json = document_of(&path);
+        assert_eq!(a.scenes.len(), 2);
+        assert_eq!(a.cameras.len(), 1);
+        let names: Vec<_> = a.nodes.iter().filter_map(|n| n.name.as_deref()).collect();
+        assert_eq!(names, vec!["CameraNode", "Lamp", "SinkNode", "Root"]);
+        assert_eq!(a.nodes.len(), 4, "the empty and the orphan node are pruned");
+        let sink = a
+            .nodes
+            .iter()
+            .find(|n| n.name.as_deref() == Some("SinkNode"))
+            .unwrap();
+        assert_eq!(sink.instancing[0].data.count(), 2);
+        assert_eq!(sink.ext.extras, Some(json!({"configurable": true})));
+        assert_eq!(a.info.copyright.as_deref(), Some("CC0 test data"));
+        assert_eq!(a.ext.extras, Some(json!({"author": "tests"})));
+        let materials: Vec<_> = a
+            .materials
+            .iter()
+            .filter_map(|m| m.name.as_deref())
+            .collect();
+        assert_eq!(
+            materials,
+            vec!["Fancy", "Plain", "Variant"],
+            "unused material pruned"
+        );
+        assert_eq!(
+            a.images.len(),
+            1,
+            "identical checker images merged, unused one pruned"
+        );
+        assert_eq!(a.materials[0].ext.extras, Some(json!({"sku": "A-1"})));
+        assert_eq!(
+            json["extensionsRequired"],
+            json!(["KHR_mesh_quantization"]),
+            "quantized attributes stay quantized and required"
+        );
+        let used: Vec<&str> = json["extensionsUsed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        for ext in [
+            "KHR_materials_clearcoat",
+            "KHR_texture_transform",
+            "KHR_materials_emissive_strength",
+            "KHR_lights_punctual",
+            "KHR_materials_variants",
+            "EXT_mesh_gpu_instancing",
+        ] {
+            assert!(used.contains(&ext), "{ext} missing from {used:?}");
+        }
+        assert!(!used.contains(&"VENDOR_unknown"));
+        let prims = &a.meshes[0].primitives;
+        assert_eq!(prims[0].variants[0].variants, vec![1]);
+        // Points and lines pass through untouched.
+        let (pin, pout) = (&input.meshes[0].primitives, prims);
+        for k in [4, 5] {
+            assert_eq!(pout[k].mode, pin[k].mode);
+            assert_eq!(pout[k].indices, pin[k].indices);
+            assert_eq!(pout[k].positions(), pin[k].positions());
+        }
+        assert_eq!(pout[5].mode, Mode::Lines);
+    }
+}
+
+fn document_of(glb: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(glb).unwrap();
+    let len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    serde_json::from_slice(&bytes[20..20 + len]).unwrap()
+}
+
+#[test]
+fn outputs_are_deterministic_and_replace_older_results() {
+    let b = scenes::sphere(16, 32);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("s.glb");
+    std::fs::write(&input, b.glb()).unwrap();
+    let hashes = |out: &Path| -> Vec<String> {
+        tools::glbs_in(out)
+            .iter()
+            .map(|p| format!("{:x}", Sha256::digest(std::fs::read(p).unwrap())))
+            .collect()
+    };
+    let (m1, out) = check::process(&input, &dir.path().join("out"), &[]);
+    let first = hashes(&out);
+    let (m2, out2) = check::process(&input, &dir.path().join("out"), &[]);
+    assert_eq!(out, out2);
+    assert_eq!(first, hashes(&out));
+    assert_eq!(m1.settings_hash, m2.settings_hash);
+    assert_eq!(m1.input.sha256, m2.input.sha256);
+    let entries: Vec<_> = std::fs::read_dir(dir.path().join("out")).unwrap().collect();
+    assert_eq!(entries.len(), 1, "no partial or old folders left behind");
+    let manifest: Manifest =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest.lods, m2.lods);
+    assert!(manifest.timings.iter().any(|t| t.stage == "simplify"));
+}
+
+#[test]
+fn inspect_reports_without_writing() {
+    let b = scenes::kitchen_sink();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("k.glb");
+    std::fs::write(&input, b.glb()).unwrap();
+    let o = tools::run(&["inspect", input.to_str().unwrap(), "--json"]);
+    assert!(o.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["primitives"], 7);
+    assert_eq!(r["scenes"], 2);
+    assert!(
+        r["extensions_used"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("VENDOR_unknown"))
+    );
+    let text = tools::run(&["inspect", input.to_str().unwrap()]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("7 primitives"), "{text}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
