@@ -31,7 +31,7 @@ pub enum Command {
 pub struct ProcessArgs {
     /// The .glb or .gltf file.
     pub input: PathBuf,
-    /// Folder that receives <stem>/ with the outputs.
+    /// Folder that receives `<stem>/` with the outputs.
     #[arg(short, long, default_value = "out")]
     pub out: PathBuf,
     /// LOD chain: ratios in (0, 1] or triangle counts above 1, comma-separated.

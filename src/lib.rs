@@ -5,10 +5,10 @@
 //!
 //! Module map, in the order data flows:
 //!
-//! * [`format`] reads glTF/GLB bytes into an [`asset::Asset`] and writes assets back as GLB.
+//! * [`mod@format`] reads glTF/GLB bytes into an [`asset::Asset`] and writes assets back as GLB.
 //! * [`asset`] is the scene model: decoded, mutable, free of I/O and GPU types.
 //! * [`pipeline`] holds the stages (weld, dedup, prune, simplify, LOD, optimize), run in a fixed,
-//!   documented order by [`pipeline::run`].
+//!   documented order by [`pipeline::prepare`] and [`pipeline::lod::build`].
 //! * [`job`] runs one whole job and defines the [`job::Manifest`] it writes.
 //! * [`storage`] puts outputs in place atomically: whole or not at all, manifest last.
 //! * [`settings`] and [`report`] are the plain data the others share; [`error`] is the one
@@ -21,6 +21,8 @@ pub mod cli;
 pub mod console;
 pub mod error;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod job;
 pub mod pipeline;
 pub mod report;

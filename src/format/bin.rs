@@ -145,7 +145,8 @@ impl BinBuilder {
         };
         let view_stride = (usage == Usage::Vertex && stride != elem).then_some(stride);
         let view = self.view(&bytes, view_stride, target);
-        let has_data = data.count() > 0;
+        // Bounds of NaN-free data only (the reader guarantees finite positions).
+        let has_data = data.count() > 0 && min.iter().chain(&max).all(|v| v.is_finite());
         self.accessors.push(Accessor {
             buffer_view: Some(view),
             component_type: f.component.code(),

@@ -8,4 +8,5 @@ mod bad_input;
 mod corpus;
 mod pipeline;
 mod reading;
+mod robustness;
 mod validation;

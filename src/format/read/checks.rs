@@ -154,6 +154,41 @@ fn check_node_graph(asset: &Asset) -> Result<Vec<Option<usize>>> {
     Ok(parent)
 }
 
+/// Fails when `data` holds NaN or infinity: positions, matrices and key times cannot be
+/// repaired without guessing.
+pub fn require_finite(data: &AttributeData, pointer: &str) -> Result<()> {
+    match data.values.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(Error::invalid(
+            pointer,
+            format!(
+                "element {} component {} is {} (glTF floats must be finite)",
+                i / data.format.dims,
+                i % data.format.dims,
+                data.values[i]
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Replaces NaN and infinity by 0 in streams where that is harmless (normals, UVs, colours,
+/// morph deltas, animation values), reporting the validator's ACCESSOR_INVALID_FLOAT.
+pub fn zero_non_finite(data: &mut AttributeData, pointer: &str, problems: &mut Problems) {
+    let mut bad = 0;
+    for v in data.values.iter_mut().filter(|v| !v.is_finite()) {
+        *v = 0.0;
+        bad += 1;
+    }
+    if bad > 0 {
+        problems.push(
+            "ACCESSOR_INVALID_FLOAT",
+            Severity::Error,
+            pointer,
+            format!("{bad} values were NaN or infinite; replaced by 0"),
+        );
+    }
+}
+
 /// Compares declared `min`/`max` with the data (in stored units, as the specification defines).
 pub fn check_min_max(a: &Accessor, data: &AttributeData, pointer: &str, problems: &mut Problems) {
     let scale = match (data.format.normalized, data.format.component) {

@@ -133,13 +133,19 @@ fn read_streams(
     let mut out = Vec::with_capacity(map.len());
     for (name, &accessor) in map {
         let ap = format!("{pointer}/{name}");
-        let data = decoder.decode(accessor, &ap)?;
+        let mut data = decoder.decode(accessor, &ap)?;
         let semantic = Semantic::parse(name);
         check_semantic(&semantic, &data, morph, &ap, accessor)?;
+        let accessor_pointer = format!("/accessors/{accessor}");
+        if semantic == Semantic::Position && !morph {
+            checks::require_finite(&data, &accessor_pointer)?;
+        } else {
+            checks::zero_non_finite(&mut data, &accessor_pointer, problems);
+        }
         checks::check_min_max(
             &decoder.root.accessors[accessor],
             &data,
-            &format!("/accessors/{accessor}"),
+            &accessor_pointer,
             problems,
         );
         out.push(Attribute { semantic, data });

@@ -1,6 +1,7 @@
 //! Decoding the binary parts of the scene graph: skins, animations and GPU instancing.
 
 use super::super::accessor::Decoder;
+use super::checks;
 use crate::asset::{
     Animation, AnimationSampler, Asset, Channel, ChannelTarget, Component, InstanceAttribute, Skin,
 };
@@ -33,6 +34,7 @@ pub fn read_scene_objects(
                 .as_u64()
                 .ok_or_else(|| Error::invalid(&ap, "accessor index is not an integer"))?;
             let data = decoder.decode(index as usize, &ap)?;
+            checks::require_finite(&data, &ap)?;
             node.instancing.push(InstanceAttribute {
                 name: name.clone(),
                 data,
@@ -60,6 +62,7 @@ fn read_skins(decoder: &Decoder<'_>) -> Result<Vec<Skin>> {
             let ibm = match skin.inverse_bind_matrices {
                 Some(a) => {
                     let data = decoder.decode(a, &pointer)?;
+                    checks::require_finite(&data, &pointer)?;
                     if data.format.dims != 16 || data.format.component != Component::F32 {
                         return Err(Error::invalid(
                             &pointer,
@@ -105,6 +108,7 @@ fn read_animations(
         for (s, sampler) in anim.samplers.iter().enumerate() {
             let sp = format!("{pointer}/samplers/{s}");
             let input = decoder.decode(sampler.input, &format!("{sp}/input"))?;
+            checks::require_finite(&input, &format!("{sp}/input"))?;
             if input.format.dims != 1 || input.format.component != Component::F32 {
                 return Err(Error::invalid(
                     format!("{sp}/input"),
@@ -119,7 +123,8 @@ fn read_animations(
                     "key times do not strictly increase",
                 );
             }
-            let output = decoder.decode(sampler.output, &format!("{sp}/output"))?;
+            let mut output = decoder.decode(sampler.output, &format!("{sp}/output"))?;
+            checks::zero_non_finite(&mut output, &format!("{sp}/output"), problems);
             let interpolation = sampler
                 .interpolation
                 .clone()
