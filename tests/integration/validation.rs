@@ -11,6 +11,7 @@ fn fixture_inputs_and_outputs_pass_the_khronos_validator() {
         ("tube", scenes::skinned_tube()),
         ("morph", scenes::morph_plane()),
         ("sink", scenes::kitchen_sink()),
+        ("vase", scenes::vase()),
     ];
     let mut files: Vec<PathBuf> = vec![];
     for (name, b) in &fixtures {
@@ -25,4 +26,15 @@ fn fixture_inputs_and_outputs_pass_the_khronos_validator() {
     for r in &reports {
         assert_eq!(r.errors, 0, "{}: {:?} {:?}", r.file, r.codes, r.messages);
     }
+}
+
+#[test]
+fn bundled_sample_matches_its_generator() {
+    // assets/sample/vase.glb is generated; regenerate with
+    // `cargo run --example make_assets -- assets/sample/vase.glb` after changing the scene.
+    let committed = std::fs::read(tools::root().join("assets/sample/vase.glb")).unwrap();
+    assert!(
+        committed == scenes::vase().glb(),
+        "assets/sample/vase.glb is stale"
+    );
 }

@@ -54,7 +54,7 @@ impl Builder {
 
     /// Raw bytes as a buffer view (4-byte aligned).
     pub fn view(&mut self, bytes: &[u8], stride: Option<usize>) -> usize {
-        while self.bin.len() % 4 != 0 {
+        while !self.bin.len().is_multiple_of(4) {
             self.bin.push(0);
         }
         let mut v = json!({"buffer": 0, "byteOffset": self.bin.len(), "byteLength": bytes.len()});
@@ -181,11 +181,11 @@ impl Builder {
             doc["buffers"] = json!([{"byteLength": self.bin.len()}]);
         }
         let mut json = serde_json::to_vec(&doc).unwrap();
-        while json.len() % 4 != 0 {
+        while !json.len().is_multiple_of(4) {
             json.push(b' ');
         }
         let mut bin = self.bin.clone();
-        while bin.len() % 4 != 0 {
+        while !bin.len().is_multiple_of(4) {
             bin.push(0);
         }
         let total = 12 + 8 + json.len() + if bin.is_empty() { 0 } else { 8 + bin.len() };

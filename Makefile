@@ -1,0 +1,53 @@
+# Entry points. `make demo` and `make test` are the README's quick start; both install what a
+# fresh Debian/Ubuntu machine lacks (as root, or through sudo).
+
+SHELL := /bin/bash
+CARGO ?= cargo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SAMPLE := assets/sample/vase.glb
+FUZZ_SECONDS ?= 600
+
+.PHONY: demo test test-deps system-deps lint bench bench-peers fuzz clean
+
+## Process the bundled sample into out/vase/.
+demo: system-deps
+	$(CARGO) build --release
+	./target/release/render-worker process $(SAMPLE) --out out
+
+## The whole test suite: formatting, lints, unit and integration tests (with the Khronos
+## validator), on a fresh machine.
+test: test-deps lint
+	$(CARGO) test --all-targets
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+## Rust is assumed (rustup); Node.js runs the Khronos validator and gltfpack.
+system-deps:
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nodejs npm; \
+	fi
+
+test-deps: system-deps
+	npm ci --prefix tools/validator --no-audit --no-fund
+
+## Criterion benchmarks (uses ../shared/corpus when present, generated meshes otherwise).
+bench:
+	$(CARGO) bench --bench process
+
+## Side-by-side timing and peak memory against gltfpack on the 1.1M-triangle bunny.
+bench-peers: test-deps
+	$(CARGO) build --release
+	python3 bench/compare.py
+
+## Fuzz the reader for FUZZ_SECONDS (needs cargo-fuzz; nightly features via RUSTC_BOOTSTRAP).
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
+	$(CARGO) run -q --example make_assets -- --fuzz-seeds fuzz/corpus/read
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run read -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10
+
+clean:
+	$(CARGO) clean
+	rm -rf out tools/validator/node_modules
