@@ -111,22 +111,19 @@ impl Format {
     /// Bytes of one tightly packed element, including the column padding glTF requires for
     /// MAT2 of 1-byte and MAT3 of 1- or 2-byte components.
     pub fn element_size(&self) -> usize {
-        let c = self.component.size();
-        if self.matrix {
-            let rows = match self.dims {
-                4 => 2,
-                9 => 3,
-                _ => 4,
-            };
-            let column = (rows * c).next_multiple_of(4);
-            column * rows
-        } else {
-            self.dims * c
-        }
+        let (rows, column) = self.columns();
+        (self.dims / rows) * column
     }
 
     /// Byte offset of component `k` inside one element (accounts for matrix column padding).
     pub fn component_offset(&self, k: usize) -> usize {
+        let (rows, column) = self.columns();
+        (k / rows) * column + (k % rows) * self.component.size()
+    }
+
+    /// (components per column, bytes per column): matrix columns start on 4-byte boundaries;
+    /// a vector is one column.
+    fn columns(&self) -> (usize, usize) {
         let c = self.component.size();
         if self.matrix {
             let rows = match self.dims {
@@ -134,10 +131,9 @@ impl Format {
                 9 => 3,
                 _ => 4,
             };
-            let column = (rows * c).next_multiple_of(4);
-            (k / rows) * column + (k % rows) * c
+            (rows, (rows * c).next_multiple_of(4))
         } else {
-            k * c
+            (self.dims, self.dims * c)
         }
     }
 }

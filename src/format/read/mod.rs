@@ -11,7 +11,7 @@ mod mesh;
 mod scene;
 
 use super::accessor::Decoder;
-use super::uri::Resources;
+use super::uri::{Loaded, Resources};
 use super::{extensions, glb, schema::Root};
 use crate::asset::{Asset, Image};
 use crate::error::{Error, Result};
@@ -247,17 +247,7 @@ fn load_buffers<'a>(
             continue;
         }
         let data = match (&b.uri, i, bin) {
-            (Some(uri), _, _) => {
-                let loaded = resources
-                    .load(uri, *budget)
-                    .map_err(|reason| Error::Resource {
-                        pointer: pointer.clone(),
-                        uri: uri.clone(),
-                        reason,
-                    })?;
-                *budget = budget.saturating_sub(loaded.bytes.len() as u64);
-                Cow::Owned(loaded.bytes)
-            }
+            (Some(uri), _, _) => Cow::Owned(load(resources, uri, &pointer, budget)?.bytes),
             (None, 0, Some(bin)) => Cow::Borrowed(bin),
             (None, _, _) if is_fallback_buffer(b) => {
                 out.push(None);
@@ -291,6 +281,19 @@ fn load_buffers<'a>(
     Ok(out)
 }
 
+/// Loads `uri` (referenced from `pointer`) within the remaining input budget, and charges it.
+fn load(resources: &Resources, uri: &str, pointer: &str, budget: &mut u64) -> Result<Loaded> {
+    let loaded = resources
+        .load(uri, *budget)
+        .map_err(|reason| Error::Resource {
+            pointer: pointer.to_string(),
+            uri: uri.to_string(),
+            reason,
+        })?;
+    *budget = budget.saturating_sub(loaded.bytes.len() as u64);
+    Ok(loaded)
+}
+
 fn is_fallback_buffer(b: &super::schema::Buffer) -> bool {
     ["EXT_meshopt_compression", "KHR_meshopt_compression"]
         .iter()
@@ -317,15 +320,7 @@ fn load_images(
                     img.mime_type.clone(),
                 ),
                 (None, Some(uri)) => {
-                    let loaded =
-                        resources
-                            .load(uri, *budget)
-                            .map_err(|reason| Error::Resource {
-                                pointer: pointer.clone(),
-                                uri: uri.clone(),
-                                reason,
-                            })?;
-                    *budget = budget.saturating_sub(loaded.bytes.len() as u64);
+                    let loaded = load(resources, uri, &pointer, budget)?;
                     (loaded.bytes, img.mime_type.clone().or(loaded.mime_type))
                 }
                 (None, None) => {
