@@ -77,7 +77,10 @@ pub fn run(asset: &mut Asset, keep_named: bool) -> DedupReport {
             v.material = materials[v.material];
         }
     }
-    let meshes = dedup(&mut asset.meshes, mesh_hash, |a, b| {
+    // One mesh cannot have a duplicate; skip hashing its (possibly millions of) vertices.
+    let single = asset.meshes.len() < 2;
+    let hash = |m: &Mesh| if single { 0 } else { mesh_hash(m) };
+    let meshes = dedup(&mut asset.meshes, hash, |a, b| {
         (a.name == b.name || !keep_named)
             && a.primitives == b.primitives
             && a.weights == b.weights

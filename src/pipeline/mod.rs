@@ -19,6 +19,7 @@
 //!
 //! Stages never do I/O; they edit an [`Asset`] and report what they did.
 
+pub mod chunks;
 pub mod dedup;
 pub mod lod;
 pub mod optimize;

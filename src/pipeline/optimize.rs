@@ -3,11 +3,16 @@
 //! starts from a cache-optimized order and keeps most of its benefit (threshold 1.05), and the
 //! fetch order follows the final triangle order.
 
+use super::chunks;
 use crate::asset::{Asset, Mode, Primitive};
 use meshopt::VertexDataAdapter;
+use rayon::prelude::*;
 
 /// How much overdraw optimization may worsen vertex cache efficiency (5 %, meshopt's advice).
 const OVERDRAW_THRESHOLD: f32 = 1.05;
+
+/// Index buffers of more than twice this many triangles are optimized in parallel runs.
+const TRIANGLES_PER_RUN: usize = 200_000;
 
 /// Optimizes every triangle primitive of `asset`. Points and lines are left untouched.
 pub fn run(asset: &mut Asset) {
@@ -32,12 +37,18 @@ pub fn optimize(prim: &mut Primitive) {
     if indices.is_empty() || vertex_count == 0 {
         return;
     }
-    meshopt::optimize_vertex_cache_in_place(indices, vertex_count);
-    if !positions.is_empty() {
-        let adapter = VertexDataAdapter::new(meshopt::typed_to_bytes(&positions), 12, 0)
-            .expect("positions are 12-byte elements");
-        meshopt::optimize_overdraw_in_place(indices, &adapter, OVERDRAW_THRESHOLD);
-    }
+    // Large index buffers are ordered in independent runs of triangles on several cores; the
+    // cache and overdraw cost of a run boundary is negligible at this size.
+    let k = chunks::count(indices.len() / 3, TRIANGLES_PER_RUN);
+    let run = (indices.len() / 3).div_ceil(k) * 3;
+    indices.par_chunks_mut(run.max(3)).for_each(|part| {
+        meshopt::optimize_vertex_cache_in_place(part, vertex_count);
+        if !positions.is_empty() {
+            let adapter = VertexDataAdapter::new(meshopt::typed_to_bytes(&positions), 12, 0)
+                .expect("positions are 12-byte elements");
+            meshopt::optimize_overdraw_in_place(part, &adapter, OVERDRAW_THRESHOLD);
+        }
+    });
     let (remap, unique) = fetch_remap(indices, vertex_count);
     prim.remap_vertices(&remap, unique);
 }

@@ -16,13 +16,19 @@
 //!
 //! Errors are absolute, in the primitive's own units (`SimplifyOptions::ErrorAbsolute`).
 
+use super::chunks;
 use crate::asset::{Mode, Primitive, Semantic};
 use crate::settings::{AttributeWeights, Settings};
 use glam::Vec3;
 use meshopt::{SimplifyOptions, SimplifyVertex, VertexDataAdapter};
+use rayon::prelude::*;
 
 /// meshopt accepts at most this many attribute floats per vertex.
 const MAX_ATTRIBUTES: usize = 32;
+
+/// Simplification steps on more triangles than twice this are split into spatial chunks
+/// simplified in parallel (see [`chunks`]).
+const TRIANGLES_PER_CHUNK: usize = 256_000;
 
 /// A primitive prepared for repeated simplification (one LOD chain).
 pub struct Simplifier {
@@ -123,29 +129,86 @@ impl Simplifier {
         if from.len() * 2 < self.base.len() {
             options |= SimplifyOptions::Sparse;
         }
+        let k = chunks::count(from.len() / 3, TRIANGLES_PER_CHUNK);
+        if k == 1 {
+            let locks = (!self.locks.is_empty()).then_some(&self.locks[..]);
+            return self.run_one(from, target, max_error, options, locks);
+        }
+        // A very large mesh: simplify spatial slabs in parallel, their shared border vertices
+        // locked so the slabs still meet exactly. The dense seam this leaves is removed by the
+        // next, unsplit, level of the chain. No pruning inside a slab: a piece that looks
+        // disconnected there may be attached through the neighbouring slab.
+        let options = options - SimplifyOptions::Prune;
+        let slabs = chunks::spatial(from, &self.positions, k);
+        let shared = chunks::shared_vertices(&slabs, &self.positions);
+        let locks: Vec<SimplifyVertex> = (0..self.positions.len())
+            .map(|v| {
+                let own = self.locks.get(v).copied().unwrap_or(SimplifyVertex::None);
+                if shared[v] {
+                    own | SimplifyVertex::Lock
+                } else {
+                    own
+                }
+            })
+            .collect();
+        let parts: Vec<Simplified> = slabs
+            .par_iter()
+            .map(|slab| {
+                let share = (target as f64 * slab.len() as f64 / from.len() as f64) as usize;
+                let share = share / 3 * 3;
+                self.run_one(
+                    slab,
+                    share,
+                    max_error,
+                    options | SimplifyOptions::Sparse,
+                    Some(&locks),
+                )
+            })
+            .collect();
+        Simplified {
+            error: parts.iter().map(|p| p.error).fold(0.0, f32::max),
+            indices: parts.into_iter().flat_map(|p| p.indices).collect(),
+        }
+    }
+
+    /// One meshopt call on `from` towards `target` indices.
+    fn run_one(
+        &self,
+        from: &[u32],
+        target: usize,
+        max_error: f32,
+        options: SimplifyOptions,
+        locks: Option<&[SimplifyVertex]>,
+    ) -> Simplified {
         let adapter = VertexDataAdapter::new(meshopt::typed_to_bytes(&self.positions), 12, 0)
             .expect("positions are 12-byte elements");
         let mut error = 0.0f32;
-        let indices = if self.weights.is_empty() && self.locks.is_empty() {
-            meshopt::simplify(from, &adapter, target, max_error, options, Some(&mut error))
-        } else {
-            let locks = if self.locks.is_empty() {
-                vec![SimplifyVertex::None; self.positions.len()]
-            } else {
-                self.locks.clone()
-            };
-            meshopt::simplify_with_attributes_and_locks(
-                from,
-                &adapter,
-                &self.attributes,
-                &self.weights,
-                self.weights.len() * 4,
-                &locks,
-                target,
-                max_error,
-                options,
-                Some(&mut error),
-            )
+        let indices = match locks {
+            None if self.weights.is_empty() => {
+                meshopt::simplify(from, &adapter, target, max_error, options, Some(&mut error))
+            }
+            _ => {
+                let none;
+                let locks = match locks {
+                    Some(l) => l,
+                    None => {
+                        none = vec![SimplifyVertex::None; self.positions.len()];
+                        &none
+                    }
+                };
+                meshopt::simplify_with_attributes_and_locks(
+                    from,
+                    &adapter,
+                    &self.attributes,
+                    &self.weights,
+                    self.weights.len() * 4,
+                    locks,
+                    target,
+                    max_error,
+                    options,
+                    Some(&mut error),
+                )
+            }
         };
         Simplified { indices, error }
     }

@@ -279,3 +279,31 @@ fn inspect_reports_without_writing() {
     assert!(text.contains("7 primitives"), "{text}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn large_meshes_simplify_in_parallel_slabs_without_cracks() {
+    // 2 x 320k triangles: above the chunking threshold, so the first level is simplified as
+    // two slabs with their shared border locked. The result must still be closed: every edge
+    // (by position) used by exactly two triangles.
+    let b = scenes::sphere(400, 800);
+    let (m, out, _keep) = run(&b, "big", &["--lod", "0.5", "--error", "1"]);
+    let l = &m.lods[0];
+    assert!(l.triangles as f64 <= m.input.counts.triangles as f64 * 0.5 * 1.05);
+    let a = check::assert_lod_ok(&out.join(&l.file));
+    let prim = &a.meshes[0].primitives[0];
+    // Positions as bits (-0.0 folded into +0.0: the pole's vertices differ only in sign).
+    let key = |v: u32| prim.positions()[v as usize].map(|c| (c + 0.0).to_bits());
+    let mut edges = std::collections::HashMap::new();
+    for t in prim.indices.as_ref().unwrap().chunks_exact(3) {
+        for (a, b) in [(t[0], t[1]), (t[1], t[2]), (t[2], t[0])] {
+            let (a, b) = (key(a), key(b));
+            let e = if a < b { (a, b) } else { (b, a) };
+            *edges.entry(e).or_insert(0) += 1;
+        }
+    }
+    let open = edges.values().filter(|&&n| n != 2).count();
+    assert_eq!(
+        open, 0,
+        "edges not shared by exactly two triangles: a crack"
+    );
+}

@@ -26,15 +26,17 @@ pub fn sphere_geometry(
     let (mut p, mut n, mut uv, mut idx) = (vec![], vec![], vec![], vec![]);
     for r in 0..=rings {
         let v = r as f32 / rings as f32;
-        let theta = v * PI;
+        // Exact poles and seam, so the surface is closed bit for bit (vertices on the seam
+        // differ only in UV).
+        let (st, ct) = match r {
+            0 => (0.0, 1.0),
+            _ if r == rings => (0.0, -1.0),
+            _ => ((v * PI).sin(), (v * PI).cos()),
+        };
         for s in 0..=segments {
             let u = s as f32 / segments as f32;
-            let phi = u * 2.0 * PI;
-            let d = [
-                theta.sin() * phi.cos(),
-                theta.cos(),
-                theta.sin() * phi.sin(),
-            ];
+            let phi = if s == segments { 0.0 } else { u * 2.0 * PI };
+            let d = [st * phi.cos(), ct, st * phi.sin()];
             p.extend(d.iter().map(|c| c * radius));
             n.extend_from_slice(&d);
             uv.extend_from_slice(&[u, v]);
