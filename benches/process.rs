@@ -59,7 +59,7 @@ fn whole_job(c: &mut Criterion) {
     ] {
         let s = settings(lods);
         g.bench_function(name, |b| {
-            b.iter(|| job::process(&input, &tmp.path().join("out"), &s, &NoProgress).unwrap())
+            b.iter(|| job::process(&input, &tmp.path().join("out"), &s, None, &NoProgress).unwrap())
         });
     }
     g.finish();
@@ -72,7 +72,9 @@ fn whole_job(c: &mut Criterion) {
             ..Settings::default()
         };
         g.bench_function("default_chain", |b| {
-            b.iter(|| job::process(&helmet, &tmp.path().join("out"), &s, &NoProgress).unwrap())
+            b.iter(|| {
+                job::process(&helmet, &tmp.path().join("out"), &s, None, &NoProgress).unwrap()
+            })
         });
         g.finish();
     }

@@ -1,6 +1,7 @@
 //! Command-line types: clap definitions turned into [`Settings`]; no processing logic.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::render::View;
 use crate::settings::{Limits, Settings, parse_lods};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -24,6 +25,30 @@ pub enum Command {
     Process(ProcessArgs),
     /// Report counts, bounds, extensions and problems of a model without writing anything.
     Inspect(InspectArgs),
+    /// Render one image of a model (PNG with transparency, or JPEG on white).
+    Render(RenderArgs),
+}
+
+/// `render-worker render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The .glb or .gltf file.
+    pub input: PathBuf,
+    /// Width and height in pixels.
+    #[arg(long, default_value_t = 1024)]
+    pub size: u32,
+    /// front, back, left, right, top or three-quarter.
+    #[arg(long, default_value = "three-quarter")]
+    pub view: String,
+    /// Output file: .png (transparent) or .jpg (white background).
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// Render on a CPU adapter (Mesa lavapipe) when no GPU exists.
+    #[arg(long, env = "RENDER_WORKER_ALLOW_SOFTWARE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_software: bool,
+    /// Resource limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// `render-worker process`.
@@ -41,9 +66,21 @@ pub struct ProcessArgs {
     /// bounding-box diagonal (0.01 = 1 %); 1 lets the LOD targets alone decide.
     #[arg(long, default_value_t = Settings::default().max_error)]
     pub error: f32,
-    /// Do not render thumbnails.
+    /// Do not render thumbnails (nor judge LODs visually).
     #[arg(long)]
     pub no_render: bool,
+    /// Extra views rendered at 1024 px: front, back, left, right, top, three-quarter.
+    #[arg(long, value_delimiter = ',')]
+    pub views: Vec<String>,
+    /// Render a turntable of N frames (frames, sprite sheet and animated PNG).
+    #[arg(long, default_value_t = 0)]
+    pub turntable: u32,
+    /// Drop LODs whose mean FLIP error against the original exceeds this (0..1).
+    #[arg(long)]
+    pub max_visual_error: Option<f32>,
+    /// Render on a CPU adapter (Mesa lavapipe) when no GPU exists.
+    #[arg(long, env = "RENDER_WORKER_ALLOW_SOFTWARE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_software: bool,
     /// Print the manifest as JSON on stdout instead of the summary.
     #[arg(long)]
     pub json: bool,
@@ -104,10 +141,18 @@ impl LimitArgs {
 impl ProcessArgs {
     /// The job settings these flags describe.
     pub fn settings(&self) -> Result<Settings> {
+        let views = self
+            .views
+            .iter()
+            .map(|v| v.parse::<View>().map_err(Error::Settings))
+            .collect::<Result<Vec<_>>>()?;
         let settings = Settings {
             lods: parse_lods(&self.lod)?,
             max_error: self.error,
             render: !self.no_render,
+            views,
+            turntable: self.turntable,
+            max_visual_error: self.max_visual_error,
             keep_named: !self.drop_names,
             lock_borders: self.lock_borders,
             limits: self.limits.to_limits(),

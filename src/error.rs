@@ -86,6 +86,10 @@ pub enum Error {
     #[error("invalid settings: {0}")]
     Settings(String),
 
+    /// The GPU could not render (device lost twice, validation failure, out of memory).
+    #[error("render failed: {0}")]
+    Render(String),
+
     /// Writing an output failed (disk full, permissions, ...).
     #[error("cannot write {path}: {source}")]
     Output {
@@ -127,11 +131,11 @@ impl Error {
         !self.is_retryable()
     }
 
-    /// True when the failure comes from the environment (I/O on outputs) and may pass.
+    /// True when the failure comes from the environment (I/O on outputs, the GPU) and may pass.
     ///
     /// A missing or unreadable *input* is not retryable: the same request fails the same way.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Output { .. })
+        matches!(self, Error::Output { .. } | Error::Render(_))
     }
 }
 

@@ -4,8 +4,11 @@
 //! (e.g. the output folder cannot be written), which may pass on retry.
 
 use clap::Parser;
+use render_worker::cli::RenderArgs;
 use render_worker::cli::{Cli, Command};
-use render_worker::{Error, console, job, telemetry};
+use render_worker::render::{LazyRenderer, Renderer, TextureCache, View, ViewRequest};
+use render_worker::settings::Settings;
+use render_worker::{Error, console, job, telemetry, thumbnail};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -28,8 +31,9 @@ fn run(command: Command) -> Result<(), Error> {
     match command {
         Command::Process(args) => {
             let settings = args.settings()?;
+            let renderer = LazyRenderer::new(args.allow_software);
             let bar = console::Bar::new(settings.lods.len());
-            let result = job::process(&args.input, &args.out, &settings, &bar);
+            let result = job::process(&args.input, &args.out, &settings, Some(&renderer), &bar);
             bar.finish();
             let (manifest, dir) = result?;
             if args.json {
@@ -41,6 +45,7 @@ fn run(command: Command) -> Result<(), Error> {
                 print!("{}", console::process_summary(&manifest, &dir));
             }
         }
+        Command::Render(args) => render(args)?,
         Command::Inspect(args) => {
             let report = job::inspect(&args.input, &args.settings())?;
             if args.json {
@@ -52,6 +57,39 @@ fn run(command: Command) -> Result<(), Error> {
                 print!("{}", console::input_summary(&report));
             }
         }
+    }
+    Ok(())
+}
+
+fn render(args: RenderArgs) -> Result<(), Error> {
+    let view: View = args.view.parse().map_err(Error::Settings)?;
+    let settings = Settings {
+        limits: args.limits.to_limits(),
+        ..Settings::default()
+    };
+    let (asset, _) = job::read_asset(&args.input, &settings)?;
+    let renderer = Renderer::new(args.allow_software).map_err(|e| Error::Render(e.to_string()))?;
+    let request = ViewRequest {
+        view,
+        size: args.size,
+    };
+    let rendered = renderer.render(&asset, &[request], &TextureCache::default(), None)?;
+    let image = &rendered.images[0];
+    let jpeg = args
+        .out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("jpeg"));
+    let bytes = if jpeg {
+        thumbnail::jpeg_on_white(image, 90)?
+    } else {
+        thumbnail::png(image)?
+    };
+    std::fs::write(&args.out, bytes).map_err(|source| Error::Output {
+        path: args.out.clone(),
+        source,
+    })?;
+    for w in &rendered.warnings {
+        eprintln!("warning: {}: {}", w.code, w.message);
     }
     Ok(())
 }

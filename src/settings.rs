@@ -6,6 +6,7 @@
 //! and are left out of the hash.
 
 use crate::error::{Error, Result};
+use crate::render::View;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -162,8 +163,16 @@ pub struct Settings {
     /// with a warning; 1.0 lets the targets alone decide. (gltfpack's `-se` also defaults to
     /// 0.01, relative to each mesh's own extent.)
     pub max_error: f32,
-    /// Render thumbnails (a later stage; `--no-render` turns it off). Default true.
+    /// Render thumbnails and judge every LOD visually (`--no-render` turns both off).
+    /// Default true.
     pub render: bool,
+    /// Extra views rendered at 1024 px besides the 3/4 thumbnail. Default none.
+    pub views: Vec<View>,
+    /// Turntable frames (0: no turntable). Default 0.
+    pub turntable: u32,
+    /// Largest mean FLIP error a LOD may show against the original; levels above it are
+    /// dropped with a warning. Default none.
+    pub max_visual_error: Option<f32>,
     /// Keep named nodes, and never merge differently named meshes or materials. Default true:
     /// configurators address parts by name.
     pub keep_named: bool,
@@ -187,6 +196,9 @@ impl Default for Settings {
             ],
             max_error: 0.01,
             render: true,
+            views: vec![],
+            turntable: 0,
+            max_visual_error: None,
             keep_named: true,
             lock_borders: false,
             weights: AttributeWeights::default(),
@@ -200,6 +212,19 @@ impl Settings {
     pub fn validate(&self) -> Result<()> {
         if self.lods.is_empty() {
             return Err(Error::Settings("at least one LOD target is needed".into()));
+        }
+        if self.turntable > 360 {
+            return Err(Error::Settings(format!(
+                "--turntable {}: at most 360 frames",
+                self.turntable
+            )));
+        }
+        if let Some(v) = self.max_visual_error
+            && !(0.0..=1.0).contains(&v)
+        {
+            return Err(Error::Settings(format!(
+                "--max-visual-error {v}: expected a FLIP error in [0, 1]"
+            )));
         }
         let e = self.max_error;
         if !(e > 0.0 && e <= 1.0) {

@@ -3,7 +3,7 @@
 //! "Rest pose" is the node transforms as written in the file (no animation applied). Skinned
 //! meshes ignore their own node's transform and follow their joints, as glTF specifies.
 
-use super::{Asset, Primitive, Semantic, Skin};
+use super::{Asset, Node, Primitive, Semantic, Skin};
 use glam::{Mat4, Vec3, Vec4};
 
 impl Asset {
@@ -11,24 +11,8 @@ impl Asset {
     ///
     /// Precondition: the node graph is a forest (the reader rejects cycles and shared children).
     pub fn world_matrices(&self, scene: usize) -> Vec<Option<Mat4>> {
-        let mut world = vec![None; self.nodes.len()];
-        let mut stack: Vec<(usize, Mat4)> = self
-            .scenes
-            .get(scene)
-            .map(|s| s.nodes.iter().map(|&n| (n, Mat4::IDENTITY)).collect())
-            .unwrap_or_default();
-        while let Some((n, parent)) = stack.pop() {
-            let Some(node) = self.nodes.get(n) else {
-                continue;
-            };
-            if world[n].is_some() {
-                continue;
-            }
-            let m = parent * node.local_matrix();
-            world[n] = Some(m);
-            stack.extend(node.children.iter().map(|&c| (c, m)));
-        }
-        world
+        let roots = self.scenes.get(scene).map_or(&[][..], |s| &s.nodes[..]);
+        world_of(&self.nodes, roots)
     }
 
     /// World matrix of every node, treating every parentless node as a root (so joints outside
@@ -42,17 +26,11 @@ impl Asset {
                 }
             }
         }
-        let mut world = vec![Mat4::IDENTITY; self.nodes.len()];
-        let mut stack: Vec<(usize, Mat4)> = (0..self.nodes.len())
-            .filter(|&n| !has_parent[n])
-            .map(|n| (n, Mat4::IDENTITY))
-            .collect();
-        while let Some((n, parent)) = stack.pop() {
-            let m = parent * self.nodes[n].local_matrix();
-            world[n] = m;
-            stack.extend(self.nodes[n].children.iter().map(|&c| (c, m)));
-        }
-        world
+        let roots: Vec<usize> = (0..self.nodes.len()).filter(|&n| !has_parent[n]).collect();
+        world_of(&self.nodes, &roots)
+            .into_iter()
+            .map(|m| m.unwrap_or(Mat4::IDENTITY))
+            .collect()
     }
 
     /// Joint matrices of `skin` (joint world matrix times inverse bind matrix), in joint order.
@@ -70,6 +48,25 @@ impl Asset {
             })
             .collect()
     }
+}
+
+/// World matrices of `nodes` reachable from `roots` (`None` for the others); the nodes may be
+/// a posed copy of an asset's.
+pub fn world_of(nodes: &[Node], roots: &[usize]) -> Vec<Option<Mat4>> {
+    let mut world = vec![None; nodes.len()];
+    let mut stack: Vec<(usize, Mat4)> = roots.iter().map(|&n| (n, Mat4::IDENTITY)).collect();
+    while let Some((n, parent)) = stack.pop() {
+        let Some(node) = nodes.get(n) else {
+            continue;
+        };
+        if world[n].is_some() {
+            continue;
+        }
+        let m = parent * node.local_matrix();
+        world[n] = Some(m);
+        stack.extend(node.children.iter().map(|&c| (c, m)));
+    }
+    world
 }
 
 /// Positions of `prim` deformed by `joints` (from [`Asset::joint_matrices`]), in world space.

@@ -9,4 +9,5 @@ mod corpus;
 mod pipeline;
 mod reading;
 mod robustness;
+mod shaders;
 mod validation;

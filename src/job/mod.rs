@@ -4,99 +4,24 @@
 //! manifest last. [`inspect`] reads and reports without writing anything. The [`Manifest`] and
 //! [`InputReport`] types are the documented output schemas (see the README).
 
-use crate::asset::{Bounds, Counts};
+mod manifest;
+mod visuals;
+
+pub use manifest::{
+    InputReport, LodEntry, MANIFEST_SCHEMA_VERSION, Manifest, ThumbnailEntry, Tool,
+};
+
 use crate::error::{Error, Result};
 use crate::format::{self, uri::Resources};
 use crate::pipeline::{self, lod};
-use crate::report::{Problems, StageTiming, Timings, Warning};
-use crate::settings::{LodTarget, Settings, hex};
+use crate::render::{LazyRenderer, Renderer};
+use crate::report::{Timings, Warning};
+use crate::settings::{Settings, hex};
 use crate::storage::fs::StagedDir;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
-
-/// Version of the manifest schema; bumped on incompatible changes.
-pub const MANIFEST_SCHEMA_VERSION: u32 = 1;
-
-/// The program that wrote a manifest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Tool {
-    /// "render-worker".
-    pub name: String,
-    /// Crate version.
-    pub version: String,
-}
-
-/// What the input held, and what was wrong with it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InputReport {
-    /// File name of the input.
-    pub file: String,
-    /// Bytes read: the file plus external buffers and images.
-    pub bytes: u64,
-    /// Hex SHA-256 of the input file.
-    pub sha256: String,
-    /// Object and geometry counts.
-    #[serde(flatten)]
-    pub counts: Counts,
-    /// World-space bounds of the default scene in its rest pose.
-    pub bounds: Option<Bounds>,
-    /// `extensionsUsed` as declared.
-    pub extensions_used: Vec<String>,
-    /// `extensionsRequired` as declared.
-    pub extensions_required: Vec<String>,
-    /// Validator-style problems found while reading.
-    pub problems: Problems,
-}
-
-/// One written LOD.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LodEntry {
-    /// Position in the chain, 0 first.
-    pub level: usize,
-    /// The requested ratio or triangle count.
-    pub target: LodTarget,
-    /// File name inside the output folder.
-    pub file: String,
-    /// Triangles.
-    pub triangles: u64,
-    /// Vertices.
-    pub vertices: u64,
-    /// File size.
-    pub bytes: u64,
-    /// Accumulated simplification error over the model's bounding-box diagonal.
-    pub error_relative: f32,
-    /// Accumulated simplification error in world units (metres by glTF convention).
-    pub error_absolute: f32,
-    /// The on-screen size in pixels (of the bounding-box diagonal) up to which this level is
-    /// within one pixel of the original; `null` when the level has no error.
-    pub screen_size_px: Option<f64>,
-}
-
-/// Everything a job produced, written as `manifest.json`, last.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// [`MANIFEST_SCHEMA_VERSION`].
-    pub schema_version: u32,
-    /// Who wrote it.
-    pub tool: Tool,
-    /// The input.
-    pub input: InputReport,
-    /// The settings that shaped the outputs.
-    pub settings: Settings,
-    /// Hex SHA-256 of `settings`.
-    pub settings_hash: String,
-    /// The LOD chain, level 0 first.
-    pub lods: Vec<LodEntry>,
-    /// What the pipeline changed or could not do.
-    pub warnings: Vec<Warning>,
-    /// Per-stage time, summed over parallel calls.
-    pub timings: Vec<StageTiming>,
-    /// Wall-clock time of the whole job, milliseconds.
-    pub total_ms: f64,
-}
 
 /// Receives progress events; the CLI draws a bar from them. Calls may come from any thread.
 pub trait Progress: Sync {
@@ -154,6 +79,15 @@ fn read_input(path: &Path, settings: &Settings, timings: &Timings) -> Result<Inp
     Ok(Input { output, report })
 }
 
+/// Reads `input` into an asset (with the reader's warnings), for rendering it as it is.
+pub fn read_asset(
+    input: &Path,
+    settings: &Settings,
+) -> Result<(crate::asset::Asset, Vec<Warning>)> {
+    let input = read_input(input, settings, &Timings::default())?;
+    Ok((input.output.asset, input.output.warnings))
+}
+
 /// Reads `input` and reports what it holds, writing nothing.
 pub fn inspect(input: &Path, settings: &Settings) -> Result<InputReport> {
     Ok(read_input(input, settings, &Timings::default())?.report)
@@ -181,22 +115,49 @@ pub fn output_name(input: &Path) -> String {
     }
 }
 
-/// Runs the whole job: writes `<out_root>/<stem>/` with one GLB per LOD and `manifest.json`.
+/// Runs the whole job: writes `<out_root>/<stem>/` with one GLB per LOD, thumbnails (unless
+/// `settings.render` is off) and `manifest.json`.
 ///
-/// Returns the manifest and the output folder. On error nothing is left in `out_root`.
+/// `renderer` is required when rendering; it is created (if lazy) only after the input has
+/// been read, so bad input is refused first. Returns the manifest and the output folder. On
+/// error nothing is left in `out_root`.
 pub fn process(
     input: &Path,
     out_root: &Path,
     settings: &Settings,
+    renderer: Option<&LazyRenderer>,
     progress: &dyn Progress,
 ) -> Result<(Manifest, PathBuf)> {
     settings.validate()?;
+    if settings.render && renderer.is_none() {
+        return Err(Error::Settings(
+            "rendering needs a renderer; --no-render skips it".into(),
+        ));
+    }
     let start = Instant::now();
     let timings = Timings::default();
     progress.phase("reading");
     let Input { output, report } = read_input(input, settings, &timings)?;
+    let renderer = match renderer.filter(|_| settings.render) {
+        Some(lazy) => Some(lazy.get()?),
+        None => None,
+    };
     let mut asset = output.asset;
     let mut warnings = output.warnings;
+    let staged = StagedDir::new(out_root, &output_name(input))?;
+    let mut thumbnails = vec![];
+    let reference = match renderer {
+        Some(r) => {
+            progress.phase("rendering");
+            let t = timings.time("render", || {
+                visuals::thumbnails(r, &asset, settings, &staged)
+            })?;
+            thumbnails = t.entries;
+            warnings.extend(t.warnings);
+            Some(t.reference)
+        }
+        None => None,
+    };
     progress.phase("cleaning");
     warnings.extend(pipeline::prepare(&mut asset, settings, &timings));
     let diagonal = report
@@ -205,15 +166,32 @@ pub fn process(
         .filter(|d| *d > 0.0)
         .unwrap_or(1.0);
 
-    let staged = StagedDir::new(out_root, &output_name(input))?;
     let lods: Mutex<Vec<LodEntry>> = Mutex::new(vec![]);
+    let dropped: Mutex<Vec<Warning>> = Mutex::new(vec![]);
     let count = settings.lods.len();
     progress.phase("building LODs");
     let write_level = |lod: lod::Lod| -> Result<()> {
+        let s = &lod.stats;
+        let visual = match &reference {
+            Some(r) => Some(timings.time("visual_qa", || r.judge(&lod.asset))?),
+            None => None,
+        };
+        if let (Some(max), Some(v)) = (settings.max_visual_error, visual)
+            && v.flip_mean > max
+        {
+            dropped.lock().expect("dropped lock").push(Warning::global(
+                    "LOD_DROPPED_VISUAL_ERROR",
+                    format!(
+                        "LOD {} ({} triangles) dropped: mean FLIP error {:.4} exceeds --max-visual-error {max}",
+                        s.level, s.triangles, v.flip_mean
+                    ),
+                ));
+            progress.lod_written(s.level, count);
+            return Ok(());
+        }
         let bytes = timings.time("write", || format::write_glb(&lod.asset));
-        let file = format!("lod{}.glb", lod.stats.level);
+        let file = format!("lod{}.glb", s.level);
         let size = staged.write(&file, &bytes)?;
-        let s = lod.stats;
         lods.lock().expect("lods lock").push(LodEntry {
             level: s.level,
             target: s.target,
@@ -224,6 +202,7 @@ pub fn process(
             error_relative: s.error_relative,
             error_absolute: s.error_absolute,
             screen_size_px: (s.error_relative > 0.0).then(|| 1.0 / f64::from(s.error_relative)),
+            visual,
         });
         progress.lod_written(s.level, count);
         Ok(())
@@ -237,6 +216,9 @@ pub fn process(
     )?);
     let mut lods = lods.into_inner().expect("lods lock");
     lods.sort_by_key(|l| l.level);
+    let mut dropped = dropped.into_inner().expect("dropped lock");
+    dropped.sort_by(|a, b| a.message.cmp(&b.message));
+    warnings.extend(dropped);
 
     let manifest = Manifest {
         schema_version: MANIFEST_SCHEMA_VERSION,
@@ -248,6 +230,8 @@ pub fn process(
         settings: settings.clone(),
         settings_hash: settings.hash(),
         lods,
+        thumbnails,
+        renderer: renderer.map(Renderer::adapter),
         warnings,
         timings: timings.snapshot(),
         total_ms: start.elapsed().as_secs_f64() * 1e3,
