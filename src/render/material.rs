@@ -32,6 +32,15 @@ struct Uniform {
     transforms: [[f32; 4]; 10],
 }
 
+/// How textures are sampled in one render.
+#[derive(Debug, Clone, Copy)]
+pub struct TextureSettings {
+    /// Size cap the textures were uploaded with.
+    pub max_size: u32,
+    /// Anisotropic filtering limit (1 on CPU adapters, where it is expensive).
+    pub anisotropy: u16,
+}
+
 /// A material ready to draw.
 pub struct GpuMaterial {
     /// Group 1.
@@ -115,8 +124,10 @@ fn transform(info: Option<&TextureInfo>) -> ([f32; 4], [f32; 4]) {
         num("scale", 0, 1.0),
         num("scale", 1, 1.0),
     );
+    // T * R * S with R = [[cos, sin], [-sin, cos]] (row-major): the direction the Khronos
+    // sample renderer and TextureTransformTest's green markers agree on.
     let (s, c) = r.sin_cos();
-    ([c * sx, -s * sy, ox, 0.0], [s * sx, c * sy, oy, 0.0])
+    ([c * sx, s * sy, ox, 0.0], [-s * sx, c * sy, oy, 0.0])
 }
 
 /// Builds material `index` of `asset` (`None`: the glTF default material).
@@ -126,6 +137,7 @@ pub fn build(
     cache: &TextureCache,
     asset: &Asset,
     index: Option<usize>,
+    textures: TextureSettings,
     warnings: &mut Vec<Warning>,
 ) -> GpuMaterial {
     let default = Material {
@@ -164,18 +176,16 @@ pub fn build(
         let gpu = texture
             .and_then(|t| t.source)
             .and_then(|i| asset.images.get(i))
-            .and_then(|img| cache.get(img, srgb));
+            .and_then(|img| cache.get(img, srgb, textures.max_size));
         views.push(match (gpu, slot) {
             (Some(t), _) => t.view.clone(),
             (None, 2) => pbr.flat_normal.clone(),
             (None, _) => pbr.white.clone(),
         });
-        samplers.push(textures::sampler(
-            device,
-            texture
-                .and_then(|t| t.sampler)
-                .and_then(|s| asset.samplers.get(s)),
-        ));
+        let sampler = texture
+            .and_then(|t| t.sampler)
+            .and_then(|s| asset.samplers.get(s));
+        samplers.push(textures::sampler(device, sampler, textures.anisotropy));
     }
     use wgpu::util::DeviceExt;
     let buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
@@ -289,12 +299,12 @@ mod tests {
             .unwrap();
         let (r0, r1) = transform(Some(&info));
         let apply = |u: f32, v: f32| (r0[0] * u + r0[1] * v + r0[2], r1[0] * u + r1[1] * v + r1[2]);
-        // Scale (1, 0) to (2, 0), rotate a quarter turn to (0, 2), offset to (0.5, 2).
+        // Scale (1, 0) to (2, 0), rotate a quarter turn to (0, -2), offset to (0.5, -2).
         let (u, v) = apply(1.0, 0.0);
-        assert!((u - 0.5).abs() < 1e-6 && (v - 2.0).abs() < 1e-6, "{u} {v}");
+        assert!((u - 0.5).abs() < 1e-5 && (v + 2.0).abs() < 1e-5, "{u} {v}");
         assert_eq!(
             transform(None),
-            ([1.0, -0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0])
+            ([1.0, 0.0, 0.0, 0.0], [-0.0, 1.0, 0.0, 0.0])
         );
     }
 

@@ -220,7 +220,19 @@ fn render_once(
 ) -> Result<Rendered> {
     let device = &ctx.gpu.device;
     let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-    let scene = scene::GpuScene::new(device, &ctx.gpu.queue, &ctx.pbr, cache, asset, max_texture);
+    // Texels beyond twice the output size cannot be seen; fewer are decoded and uploaded.
+    let largest = requests.iter().map(|r| r.size).max().unwrap_or(1);
+    let cap = (2 * largest).next_power_of_two().clamp(256, max_texture);
+    let textures = material::TextureSettings {
+        max_size: cap,
+        // Anisotropic filtering costs more than half the frame on a CPU adapter.
+        anisotropy: if ctx.gpu.report.device_type == "Cpu" {
+            1
+        } else {
+            16
+        },
+    };
+    let scene = scene::GpuScene::new(device, &ctx.gpu.queue, &ctx.pbr, cache, asset, textures);
     let framing = framing.unwrap_or_else(|| {
         let (center, radius) = scene.sphere.unwrap_or((glam::Vec3::ZERO, 1.0));
         Framing { center, radius }

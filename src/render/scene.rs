@@ -1,6 +1,6 @@
 //! A posed asset uploaded to the GPU, and how its draws are recorded into a pass.
 
-use super::material::{self, GpuMaterial};
+use super::material::{self, GpuMaterial, TextureSettings};
 use super::pbr::{Key, Pbr, UNIFORM_ALIGN};
 use super::posed::{self, PosedPrimitive};
 use super::textures::TextureCache;
@@ -73,20 +73,15 @@ impl GpuScene {
         pbr: &Pbr,
         cache: &TextureCache,
         asset: &Asset,
-        max_texture: u32,
+        textures: TextureSettings,
     ) -> GpuScene {
         let mut posed = posed::pose(asset);
         let mut warnings = std::mem::take(&mut posed.warnings);
-        warnings.extend(cache.prepare(
-            device,
-            queue,
-            &asset.images,
-            &material::images_used(asset),
-            max_texture,
-        ));
+        let used = material::images_used(asset);
+        warnings.extend(cache.prepare(device, queue, &asset.images, &used, textures.max_size));
         // Materials in file order, then the default material.
         let mut materials: Vec<GpuMaterial> = (0..asset.materials.len())
-            .map(|i| material::build(device, pbr, cache, asset, Some(i), &mut warnings))
+            .map(|i| material::build(device, pbr, cache, asset, Some(i), textures, &mut warnings))
             .collect();
         materials.push(material::build(
             device,
@@ -94,6 +89,7 @@ impl GpuScene {
             cache,
             asset,
             None,
+            textures,
             &mut warnings,
         ));
         let default_material = materials.len() - 1;

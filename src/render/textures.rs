@@ -46,44 +46,47 @@ fn srgb_to_linear_table() -> &'static [f32; 256] {
     })
 }
 
-fn linear_to_srgb(c: f32) -> u8 {
-    let s = if c <= 0.003_130_8 {
-        c * 12.92
-    } else {
-        1.055 * c.powf(1.0 / 2.4) - 0.055
-    };
-    (s.clamp(0.0, 1.0) * 255.0 + 0.5) as u8
+/// Linear [0, 1] quantized to 4096 steps -> sRGB byte (finer than 8-bit sRGB needs anywhere).
+fn linear_to_srgb_table() -> &'static [u8; 4096] {
+    static TABLE: OnceLock<[u8; 4096]> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        std::array::from_fn(|i| {
+            let c = i as f32 / 4095.0;
+            let s = if c <= 0.003_130_8 {
+                c * 12.92
+            } else {
+                1.055 * c.powf(1.0 / 2.4) - 0.055
+            };
+            (s.clamp(0.0, 1.0) * 255.0 + 0.5) as u8
+        })
+    })
 }
 
 /// Halves `img` with a 2x2 box filter (odd edges clamp); colour channels averaged in linear
 /// light when `srgb`.
 pub fn half(img: &Rgba, srgb: bool) -> Rgba {
     let (w, h) = ((img.width / 2).max(1), (img.height / 2).max(1));
-    let table = srgb_to_linear_table();
+    let to_linear = srgb_to_linear_table();
+    let to_srgb = linear_to_srgb_table();
+    let stride = img.width as usize * 4;
     let mut pixels = vec![0u8; (w * h * 4) as usize];
-    for y in 0..h {
-        for x in 0..w {
-            let mut acc = [0.0f32; 4];
-            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                let sx = (2 * x + dx).min(img.width - 1);
-                let sy = (2 * y + dy).min(img.height - 1);
-                let p = ((sy * img.width + sx) * 4) as usize;
-                for (c, a) in acc.iter_mut().enumerate() {
-                    let v = img.pixels[p + c];
-                    *a += if srgb && c < 3 {
-                        table[v as usize]
-                    } else {
-                        f32::from(v) / 255.0
-                    };
-                }
-            }
-            let o = ((y * w + x) * 4) as usize;
-            for (c, a) in acc.iter().enumerate() {
-                let v = a / 4.0;
-                pixels[o + c] = if srgb && c < 3 {
-                    linear_to_srgb(v)
+    for (y, row) in pixels.chunks_exact_mut(w as usize * 4).enumerate() {
+        let r0 = (2 * y).min(img.height as usize - 1) * stride;
+        let r1 = (2 * y + 1).min(img.height as usize - 1) * stride;
+        for (x, out) in row.chunks_exact_mut(4).enumerate() {
+            let c0 = (2 * x).min(img.width as usize - 1) * 4;
+            let c1 = (2 * x + 1).min(img.width as usize - 1) * 4;
+            let taps = [r0 + c0, r0 + c1, r1 + c0, r1 + c1];
+            for (c, o) in out.iter_mut().enumerate() {
+                *o = if srgb && c < 3 {
+                    let sum: f32 = taps
+                        .iter()
+                        .map(|&p| to_linear[img.pixels[p + c] as usize])
+                        .sum();
+                    to_srgb[(sum * (4095.0 / 4.0) + 0.5) as usize]
                 } else {
-                    (v * 255.0 + 0.5) as u8
+                    let sum: u32 = taps.iter().map(|&p| u32::from(img.pixels[p + c])).sum();
+                    ((sum + 2) / 4) as u8
                 };
             }
         }
@@ -170,11 +173,11 @@ pub fn mip_chain(mut img: Rgba, srgb: bool, max_size: u32) -> Vec<Rgba> {
     levels
 }
 
-/// Decoded, uploaded textures keyed by image bytes and colour space, shared by the renders of
-/// one job (the source and each LOD use the same images).
+/// Decoded, uploaded textures keyed by image bytes, colour space and size cap, shared by the
+/// renders of one job (the source and each LOD use the same images).
 #[derive(Default)]
 pub struct TextureCache {
-    map: Mutex<HashMap<(usize, bool), Arc<GpuTexture>>>,
+    map: Mutex<HashMap<(usize, bool, u32), Arc<GpuTexture>>>,
 }
 
 impl TextureCache {
@@ -194,7 +197,7 @@ impl TextureCache {
             let mut m: Vec<_> = wanted
                 .iter()
                 .copied()
-                .filter(|&(i, s)| !map.contains_key(&(key(&images[i]), s)))
+                .filter(|&(i, s)| !map.contains_key(&(key(&images[i]), s, max_size)))
                 .collect();
             m.sort_unstable();
             m.dedup();
@@ -215,10 +218,8 @@ impl TextureCache {
         for (i, srgb, result) in decoded {
             match result {
                 Ok(levels) => {
-                    map.insert(
-                        (key(&images[i]), srgb),
-                        Arc::new(upload(device, queue, &levels, srgb)),
-                    );
+                    let texture = Arc::new(upload(device, queue, &levels, srgb));
+                    map.insert((key(&images[i]), srgb, max_size), texture);
                 }
                 Err(e) => warnings.push(Warning::at(
                     "RENDER_TEXTURE_UNREADABLE",
@@ -233,12 +234,13 @@ impl TextureCache {
         warnings
     }
 
-    /// The uploaded texture of `image` in colour space `srgb`, if [`Self::prepare`] made one.
-    pub fn get(&self, image: &Image, srgb: bool) -> Option<Arc<GpuTexture>> {
+    /// The uploaded texture of `image` in colour space `srgb` at size cap `max_size`, if
+    /// [`Self::prepare`] made one.
+    pub fn get(&self, image: &Image, srgb: bool, max_size: u32) -> Option<Arc<GpuTexture>> {
         self.map
             .lock()
             .expect("texture cache")
-            .get(&(key(image), srgb))
+            .get(&(key(image), srgb, max_size))
             .cloned()
     }
 }
@@ -249,8 +251,8 @@ fn key(image: &Image) -> usize {
 }
 
 /// A wgpu sampler for a glTF sampler (`None`: repeat, trilinear). Filtering is anisotropic
-/// when every filter is linear.
-pub fn sampler(device: &wgpu::Device, s: Option<&Sampler>) -> wgpu::Sampler {
+/// (up to `anisotropy`) when every filter is linear.
+pub fn sampler(device: &wgpu::Device, s: Option<&Sampler>, anisotropy: u16) -> wgpu::Sampler {
     const NEAREST: u32 = 9728;
     const NEAREST_MIPMAP_NEAREST: u32 = 9984;
     const LINEAR_MIPMAP_NEAREST: u32 = 9985;
@@ -285,7 +287,7 @@ pub fn sampler(device: &wgpu::Device, s: Option<&Sampler>) -> wgpu::Sampler {
         mag_filter,
         min_filter,
         mipmap_filter,
-        anisotropy_clamp: if all_linear { 16 } else { 1 },
+        anisotropy_clamp: if all_linear { anisotropy } else { 1 },
         ..Default::default()
     })
 }
