@@ -14,7 +14,7 @@ struct Frame {
 struct Object {
     model: mat4x4<f32>,
     normal_matrix: mat4x4<f32>,
-    // x: 1 to shade unlit (points and lines).
+    // x: 1 to shade unlit (points and lines); y: 1 for flat normals (the mesh has none).
     flags: vec4<f32>,
 }
 
@@ -153,6 +153,11 @@ fn fs_main(in: VertexOut, @builtin(front_facing) front: bool) -> @location(0) ve
     if (!front) {
         n = -n;
         t = -t;
+    }
+    if (object.flags.y > 0.5) {
+        // No NORMAL: the face normal from screen-space derivatives of the position (screen y
+        // runs down, so dpdy x dpdx faces the camera, whichever side is drawn).
+        n = normalize(cross(dpdy(in.world), dpdx(in.world)));
     }
     if (dot(t, t) > 1e-12) {
         let tn = normalize((normal_s.xyz * 2.0 - 1.0) * vec3<f32>(material.params.z, material.params.z, 1.0));

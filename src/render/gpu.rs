@@ -79,8 +79,10 @@ impl Gpu {
         }
         let mut limits = wgpu::Limits::downlevel_defaults().using_resolution(adapter.limits());
         limits.max_texture_dimension_2d = adapter.limits().max_texture_dimension_2d.min(8192);
-        let features =
-            adapter.features() & wgpu::Features::TEXTURE_ADAPTER_SPECIFIC_FORMAT_FEATURES;
+        // Timestamps when available: renders report their GPU time.
+        let features = adapter.features()
+            & (wgpu::Features::TEXTURE_ADAPTER_SPECIFIC_FORMAT_FEATURES
+                | wgpu::Features::TIMESTAMP_QUERY);
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("render-worker"),

@@ -19,6 +19,7 @@ mod readback;
 mod scene;
 pub mod shaders;
 mod textures;
+mod timing;
 
 pub use camera::{Framing, View};
 pub use gpu::{AdapterReport, GpuError};
@@ -47,6 +48,8 @@ pub struct Rendered {
     pub warnings: Vec<Warning>,
     /// The sphere the views were framed on.
     pub framing: Framing,
+    /// GPU time of the passes (all views), milliseconds, when the adapter has timestamps.
+    pub gpu_ms: Option<f64>,
 }
 
 /// A renderer created on first use, so a command can refuse bad input before touching the GPU.
@@ -289,6 +292,7 @@ fn render_once(
         ],
     });
     let mut encoder = device.create_command_encoder(&Default::default());
+    let timer = timing::GpuTimer::new(device, &ctx.gpu.queue);
     let mut readbacks = vec![];
     for (k, (r, cam)) in requests.iter().zip(&cameras).enumerate() {
         let t = targets(device, r.size);
@@ -312,28 +316,36 @@ fn render_once(
                     }),
                     stencil_ops: None,
                 }),
+                timestamp_writes: timer.as_ref().and_then(|t| t.writes(k == 0, false)),
                 ..Default::default()
             });
             pass.set_bind_group(0, &frame_bind, &[(k * stride) as u32]);
             scene.record(device, &ctx.pbr, &mut pass, cam.position);
         }
         let output_view = t.output.create_view(&Default::default());
+        let last = k + 1 == requests.len();
+        let writes = timer.as_ref().and_then(|t| t.writes(false, last));
         ctx.post
-            .record(device, &mut encoder, &t.resolve, &output_view);
+            .record(device, &mut encoder, &t.resolve, &output_view, writes);
         readbacks.push((
             readback::copy(device, &mut encoder, &t.output),
             r.size,
             r.size,
         ));
     }
+    if let Some(t) = &timer {
+        t.resolve(&mut encoder);
+    }
     ctx.gpu.queue.submit([encoder.finish()]);
     if let Some(e) = pollster::block_on(scope.pop()) {
         return Err(Error::Render(format!("GPU validation: {e}")));
     }
     let images = readback::read(device, &readbacks).map_err(Error::Render)?;
+    let gpu_ms = timer.and_then(|t| t.read(device));
     Ok(Rendered {
         images,
         warnings: scene.warnings,
         framing,
+        gpu_ms,
     })
 }

@@ -37,6 +37,8 @@ pub struct PosedPrimitive {
     pub model: Mat4,
     /// Material index.
     pub material: Option<usize>,
+    /// The mesh has no normals: the shader derives face normals.
+    pub flat: bool,
 }
 
 /// The posed scene.
@@ -102,6 +104,7 @@ pub fn pose(asset: &Asset) -> Posed {
                     mode: posed.0.mode,
                     model: posed.0.model * inst,
                     material: prim.material,
+                    flat: posed.0.flat,
                 });
             }
         }
@@ -204,15 +207,21 @@ fn pose_primitive(
     }
     let mut indices = prim.indices.clone();
     let mut repair = None;
+    let mut flat = false;
     if prim.mode == Mode::Triangles {
-        if stream(Semantic::Normal).is_none() {
-            (vertices, indices) = flat_normals(&vertices, indices.as_deref());
-            repair = Some("no NORMAL: rendered with flat normals".to_string());
+        let normals = stream(Semantic::Normal).is_some();
+        match tangent_uv.filter(|_| stream(Semantic::Tangent).is_none()) {
+            // Tangent generation needs per-corner normals: make them real.
+            Some(uv) => {
+                if !normals {
+                    (vertices, indices) = flat_normals(&vertices, indices.as_deref());
+                }
+                (vertices, indices) = mikktspace(&vertices, indices.as_deref(), uv);
+            }
+            None => flat = !normals,
         }
-        if let Some(uv) = tangent_uv
-            && stream(Semantic::Tangent).is_none()
-        {
-            (vertices, indices) = mikktspace(&vertices, indices.as_deref(), uv);
+        if !normals {
+            repair = Some("no NORMAL: rendered with flat normals".to_string());
         }
     }
     (
@@ -222,6 +231,7 @@ fn pose_primitive(
             mode: prim.mode,
             model: Mat4::IDENTITY,
             material: prim.material,
+            flat,
         },
         repair,
     )

@@ -87,6 +87,7 @@ impl Post {
         encoder: &mut wgpu::CommandEncoder,
         hdr: &wgpu::TextureView,
         output: &wgpu::TextureView,
+        timestamps: Option<wgpu::RenderPassTimestampWrites<'_>>,
     ) {
         let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("post"),
@@ -113,6 +114,7 @@ impl Post {
                     store: wgpu::StoreOp::Store,
                 },
             })],
+            timestamp_writes: timestamps,
             ..Default::default()
         });
         pass.set_pipeline(&self.pipeline);

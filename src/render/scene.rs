@@ -104,7 +104,7 @@ impl GpuScene {
             let object = ObjectUniform {
                 model: p.model.to_cols_array(),
                 normal_matrix: normal_matrix.to_cols_array(),
-                flags: [unlit, 0.0, 0.0, 0.0],
+                flags: [unlit, if p.flat { 1.0 } else { 0.0 }, 0.0, 0.0],
             };
             object_bytes[k * stride..k * stride + std::mem::size_of::<ObjectUniform>()]
                 .copy_from_slice(bytemuck::bytes_of(&object));

@@ -2,5 +2,6 @@
 
 pub mod builder;
 pub mod check;
+pub mod features;
 pub mod scenes;
 pub mod tools;

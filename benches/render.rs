@@ -1,0 +1,93 @@
+//! Thumbnail throughput on whatever adapter the policy picks (lavapipe here, a GPU on GPU
+//! hosts): DamagedHelmet and the 1.1M-triangle bunny at 512 and 1024 px, and a 24-frame
+//! turntable. Each iteration is a whole `Renderer::render` call (posing, upload, draw,
+//! readback) with the device, environment and decoded textures warm, as in a worker.
+//!
+//! After the criterion groups it prints the GPU time of each case from timestamp queries.
+//! Models come from `RENDER_WORKER_CORPUS` or `../shared/corpus`.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use render_worker::format::{self, uri::Resources};
+use render_worker::render::{Renderer, TextureCache, View, ViewRequest};
+use render_worker::settings::Limits;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+fn corpus(name: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("RENDER_WORKER_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    let p = dir.join(name);
+    p.exists().then_some(p)
+}
+
+fn renderer() -> &'static Renderer {
+    static R: OnceLock<Renderer> = OnceLock::new();
+    R.get_or_init(|| Renderer::new(true).expect("an adapter"))
+}
+
+fn cases() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("helmet", "DamagedHelmet.glb"),
+        ("bunny_1m", "StanfordBunny_Loop2_1M.glb"),
+    ]
+}
+
+fn thumbnails(c: &mut Criterion) {
+    let r = renderer();
+    eprintln!("adapter: {:?}", r.adapter());
+    let mut gpu_report = vec![];
+    for (name, file) in cases() {
+        let Some(path) = corpus(file) else { continue };
+        let bytes = std::fs::read(path).unwrap();
+        let asset = format::read_bytes(&bytes, &Resources::None, &Limits::default())
+            .unwrap()
+            .asset;
+        let cache = TextureCache::default();
+        let mut g = c.benchmark_group(format!("thumbnail_{name}"));
+        g.sample_size(10).measurement_time(Duration::from_secs(8));
+        g.throughput(Throughput::Elements(1));
+        for size in [512u32, 1024] {
+            let req = [ViewRequest {
+                view: View::ThreeQuarter,
+                size,
+            }];
+            g.bench_function(format!("{size}px"), |b| {
+                b.iter(|| r.render(&asset, &req, &cache, None).unwrap())
+            });
+            let views: Vec<ViewRequest> = (0..8)
+                .map(|_| ViewRequest {
+                    view: View::ThreeQuarter,
+                    size,
+                })
+                .collect();
+            if let Some(ms) = r.render(&asset, &views, &cache, None).unwrap().gpu_ms {
+                gpu_report.push(format!(
+                    "{name} {size}px: {:.3} ms GPU per view (8 views in one submission)",
+                    ms / 8.0
+                ));
+            }
+        }
+        let turntable: Vec<ViewRequest> = (0..24)
+            .map(|i| ViewRequest {
+                view: View::Orbit {
+                    azimuth: 15.0 * i as f32,
+                    elevation: 20.0,
+                },
+                size: 512,
+            })
+            .collect();
+        g.throughput(Throughput::Elements(24));
+        g.bench_function("turntable_24x512", |b| {
+            b.iter(|| r.render(&asset, &turntable, &cache, None).unwrap())
+        });
+        g.finish();
+    }
+    for line in gpu_report {
+        eprintln!("{line}");
+    }
+}
+
+criterion_group!(benches, thumbnails);
+criterion_main!(benches);
