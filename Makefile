@@ -9,10 +9,11 @@ FUZZ_SECONDS ?= 600
 
 .PHONY: demo test test-deps system-deps lint bench bench-peers fuzz clean
 
-## Process the bundled sample into out/vase/.
+## Process the bundled sample into out/vase/ (renders on a GPU when there is one, else on
+## Mesa lavapipe).
 demo: system-deps
 	$(CARGO) build --release
-	./target/release/render-worker process $(SAMPLE) --out out
+	./target/release/render-worker process $(SAMPLE) --out out --allow-software
 
 ## The whole test suite: formatting, lints, unit and integration tests (with the Khronos
 ## validator), on a fresh machine.
@@ -23,11 +24,18 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-## Rust is assumed (rustup); Node.js runs the Khronos validator and gltfpack.
+## Rust is assumed (rustup). The Vulkan loader and Mesa's lavapipe render where there is no
+## GPU; Node.js runs the Khronos validator and gltfpack.
 system-deps:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
-	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
-		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nodejs npm; \
+	@missing=""; \
+	ldconfig -p | grep -q 'libvulkan.so.1 ' || missing="$$missing libvulkan1"; \
+	ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || missing="$$missing mesa-vulkan-drivers"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; \
 	fi
 
 test-deps: system-deps

@@ -89,5 +89,25 @@ fn thumbnails(c: &mut Criterion) {
     }
 }
 
+/// GPU time of one view: the best of four submissions of eight views (the first submissions
+/// pay for allocations and pipeline warm-up).
+fn gpu_ms_per_view(
+    r: &Renderer,
+    asset: &render_worker::asset::Asset,
+    cache: &TextureCache,
+    size: u32,
+) -> Option<f64> {
+    let views: Vec<ViewRequest> = (0..8)
+        .map(|_| ViewRequest {
+            view: View::ThreeQuarter,
+            size,
+        })
+        .collect();
+    (0..4)
+        .filter_map(|_| r.render(asset, &views, cache, None).unwrap().gpu_ms)
+        .map(|ms| ms / 8.0)
+        .reduce(f64::min)
+}
+
 criterion_group!(benches, thumbnails);
 criterion_main!(benches);

@@ -11,4 +11,5 @@ mod pipeline;
 mod reading;
 mod robustness;
 mod shaders;
+mod thumbnails;
 mod validation;
