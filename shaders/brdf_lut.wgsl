@@ -1,13 +1,5 @@
 // The split-sum GGX BRDF lookup table: x = NdotV, y = roughness -> (scale, bias) on F0.
 
-struct Params {
-    size: u32,
-    roughness: f32,
-    samples: u32,
-    _pad: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var out_lut: texture_storage_2d<rgba16float, write>;
 
 fn smith_ggx_correlated_vis(n_dot_v: f32, n_dot_l: f32, roughness: f32) -> f32 {

@@ -1,13 +1,5 @@
 // Lambertian irradiance of the environment (divided by pi: the shader multiplies by albedo).
 
-struct Params {
-    size: u32,
-    roughness: f32,
-    samples: u32,
-    _pad: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var out_face: texture_storage_2d_array<rgba16float, write>;
 
 @compute @workgroup_size(8, 8, 1)

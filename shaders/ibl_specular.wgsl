@@ -1,14 +1,6 @@
 // Prefiltered specular environment (split-sum, GGX): one dispatch per mip level; level m
 // holds roughness m / (levels - 1). Level 0 is the environment itself.
 
-struct Params {
-    size: u32,
-    roughness: f32,
-    samples: u32,
-    _pad: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var out_face: texture_storage_2d_array<rgba16float, write>;
 
 @compute @workgroup_size(8, 8, 1)

@@ -100,20 +100,22 @@ fn texture_uv(uv_set: u32, slot: u32, uv0: vec2<f32>, uv1: vec2<f32>) -> vec2<f3
 
 // Khronos PBR Neutral tone mapping happens in post.wgsl; here everything stays linear.
 
+// Roughness-dependent Fresnel of the split-sum approximation (Fdez-Aguera).
+fn fresnel_k_s(n_dot_v: f32, roughness: f32, f0: vec3<f32>) -> vec3<f32> {
+    let fr = max(vec3<f32>(1.0 - roughness), f0) - f0;
+    return f0 + fr * pow(1.0 - n_dot_v, 5.0);
+}
+
 fn ibl_specular(n: vec3<f32>, v: vec3<f32>, roughness: f32, f0: vec3<f32>, f_ab: vec2<f32>) -> vec3<f32> {
-    let n_dot_v = clamp(dot(n, v), 0.0, 1.0);
     let r = normalize(reflect(-v, n));
     let light = textureSampleLevel(specular_env, env_sampler, r, roughness * frame.env.x).rgb;
-    let fr = max(vec3<f32>(1.0 - roughness), f0) - f0;
-    let k_s = f0 + fr * pow(1.0 - n_dot_v, 5.0);
+    let k_s = fresnel_k_s(clamp(dot(n, v), 0.0, 1.0), roughness, f0);
     return light * (k_s * f_ab.x + f_ab.y);
 }
 
 fn ibl_diffuse(n: vec3<f32>, v: vec3<f32>, roughness: f32, diffuse: vec3<f32>, f0: vec3<f32>, f_ab: vec2<f32>) -> vec3<f32> {
-    let n_dot_v = clamp(dot(n, v), 0.0, 1.0);
     let irradiance = textureSampleLevel(diffuse_env, env_sampler, n, 0.0).rgb;
-    let fr = max(vec3<f32>(1.0 - roughness), f0) - f0;
-    let k_s = f0 + fr * pow(1.0 - n_dot_v, 5.0);
+    let k_s = fresnel_k_s(clamp(dot(n, v), 0.0, 1.0), roughness, f0);
     let fss_ess = k_s * f_ab.x + f_ab.y;
     // Multiple scattering (Fdez-Aguera), as the Khronos sample renderer does.
     let ems = 1.0 - (f_ab.x + f_ab.y);

@@ -1,11 +1,21 @@
-// The neutral studio environment, evaluated analytically, and the sampling helpers the IBL
-// passes share. Prepended to ibl_specular.wgsl, ibl_diffuse.wgsl and brdf_lut.wgsl.
+// The neutral studio environment, evaluated analytically, and the parameters and sampling
+// helpers the IBL passes share. Prepended to ibl_specular.wgsl, ibl_diffuse.wgsl and brdf_lut.wgsl.
 //
 // A grey room (darker floor, lighter ceiling) lit by four soft-edged rectangular softboxes: a
 // key light front-left-above (+X is the model's left, +Z its front), a fill on the right, a
 // rim light behind and a soft overhead. All neutral white, so materials keep their colours.
 
 const PI: f32 = 3.141592653589793;
+
+// Every IBL pass: output edge in texels, roughness (specular prefilter), samples per texel.
+struct Params {
+    size: u32,
+    roughness: f32,
+    samples: u32,
+    _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
 
 // Radiance of a softbox centred on direction `axis`, half-extents `size` (tangent-plane units),
 // with soft edges.

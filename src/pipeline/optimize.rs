@@ -57,7 +57,7 @@ pub fn optimize(prim: &mut Primitive) {
 ///
 /// (meshopt's `optimize_vertex_fetch_remap` wrapper truncates the table to the unique count,
 /// which loses entries of unused vertices, so the few lines are written here.)
-fn fetch_remap(indices: &[u32], vertex_count: usize) -> (Vec<u32>, usize) {
+pub fn fetch_remap(indices: &[u32], vertex_count: usize) -> (Vec<u32>, usize) {
     let mut remap = vec![u32::MAX; vertex_count];
     let mut next = 0u32;
     for &i in indices {

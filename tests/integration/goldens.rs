@@ -49,15 +49,6 @@ fn golden_dir() -> PathBuf {
     tools::root().join("tests/golden")
 }
 
-fn decode(path: &Path) -> RgbaImage {
-    let img = image::open(path).unwrap().to_rgba8();
-    RgbaImage {
-        width: img.width(),
-        height: img.height(),
-        pixels: img.into_raw(),
-    }
-}
-
 fn save(path: &Path, img: &RgbaImage) {
     std::fs::write(path, render_worker::thumbnail::png(img).unwrap()).unwrap();
 }
@@ -76,7 +67,7 @@ fn check(name: &str, actual: &RgbaImage) -> Option<String> {
             path.display()
         ));
     }
-    let golden = decode(&path);
+    let golden = tools::decode_png(&path);
     if (golden.width, golden.height) != (actual.width, actual.height) {
         return Some(format!(
             "{name}: golden is {}x{}, render {}x{}",

@@ -4,16 +4,6 @@
 use crate::support::{builder::Builder, check, scenes, tools};
 use render_worker::render::RgbaImage;
 use serde_json::json;
-use std::path::Path;
-
-fn decode(path: &Path) -> RgbaImage {
-    let img = image::open(path).unwrap().to_rgba8();
-    RgbaImage {
-        width: img.width(),
-        height: img.height(),
-        pixels: img.into_raw(),
-    }
-}
 
 /// (min x, min y, max x, max y) of the pixels with alpha >= 128.
 fn coverage_box(img: &RgbaImage) -> (u32, u32, u32, u32) {
@@ -39,19 +29,8 @@ fn process_rendered(
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join(format!("{name}.glb"));
     std::fs::write(&input, b.glb()).unwrap();
-    let out = dir.path().join("out");
-    let mut args = vec![
-        "process",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--json",
-    ];
-    args.extend_from_slice(extra);
-    let o = tools::run(&args);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let m = serde_json::from_slice(&o.stdout).unwrap();
-    (m, out.join(name), dir)
+    let (m, out) = check::process_rendered(&input, &dir.path().join("out"), extra);
+    (m, out, dir)
 }
 
 #[test]
@@ -75,17 +54,17 @@ fn process_writes_thumbnails_views_turntables_and_judges_lods() {
         let entry = m.thumbnails.iter().find(|t| t.file == f).unwrap();
         assert_eq!(std::fs::metadata(out.join(f)).unwrap().len(), entry.bytes);
     }
-    let big = decode(&out.join("thumb_1024.png"));
+    let big = tools::decode_png(&out.join("thumb_1024.png"));
     assert_eq!((big.width, big.height), (1024, 1024));
     assert_eq!(big.pixels[3], 0, "transparent background");
-    let small = decode(&out.join("thumb_512.png"));
+    let small = tools::decode_png(&out.join("thumb_512.png"));
     assert_eq!((small.width, small.height), (512, 512));
     let jpg = image::open(out.join("thumb_512.jpg")).unwrap().to_rgb8();
     assert!(
         jpg.get_pixel(0, 0).0.iter().all(|&c| c > 250),
         "white background"
     );
-    let sheet = decode(&out.join("turntable_sheet.png"));
+    let sheet = tools::decode_png(&out.join("turntable_sheet.png"));
     assert_eq!(
         (sheet.width, sheet.height),
         (1024, 1024),
@@ -154,7 +133,7 @@ fn thumbnails_are_centred_framed_and_upright() {
         b.root_node(json!({"name": format!("Cap{k}"), "mesh": mesh}));
     }
     let (_, out, _keep) = process_rendered(&b, "marked", &["--views", "front", "--lod", "1"]);
-    let img = decode(&out.join("view_front.png"));
+    let img = tools::decode_png(&out.join("view_front.png"));
     let (x0, y0, x1, y1) = coverage_box(&img);
     let (w, h) = (x1 - x0 + 1, y1 - y0 + 1);
     // The bounding sphere (radius ~1.15 with the caps) spans 85 % of the frame; the model is
@@ -194,7 +173,7 @@ fn render_command_writes_one_image() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let img = decode(&out);
+    let img = tools::decode_png(&out);
     assert_eq!(
         (img.width, img.height),
         (300, 300),

@@ -16,16 +16,23 @@ pub fn read(path: &Path) -> ReadOutput {
         .unwrap_or_else(|e| panic!("{} does not re-read: {e}", path.display()))
 }
 
-/// Runs `render-worker process <input> --out <out> --json <extra...>` and returns the manifest
-/// and the output folder.
+/// Runs `render-worker process <input> --out <out> --json --no-render <extra...>` and returns
+/// the manifest and the output folder.
 pub fn process(input: &Path, out: &Path, extra: &[&str]) -> (Manifest, PathBuf) {
+    let mut args = vec!["--no-render"];
+    args.extend_from_slice(extra);
+    process_rendered(input, out, &args)
+}
+
+/// Runs `render-worker process <input> --out <out> --json <extra...>` (rendering unless
+/// `extra` says otherwise) and returns the manifest and the output folder.
+pub fn process_rendered(input: &Path, out: &Path, extra: &[&str]) -> (Manifest, PathBuf) {
     let mut args = vec![
         "process",
         input.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
         "--json",
-        "--no-render",
     ];
     args.extend_from_slice(extra);
     let o = super::tools::run(&args);

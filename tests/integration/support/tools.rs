@@ -85,3 +85,13 @@ pub fn glbs_in(dir: &Path) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// Decodes a PNG into an RGBA image.
+pub fn decode_png(path: &Path) -> render_worker::render::RgbaImage {
+    let img = image::open(path).unwrap().to_rgba8();
+    render_worker::render::RgbaImage {
+        width: img.width(),
+        height: img.height(),
+        pixels: img.into_raw(),
+    }
+}
