@@ -72,6 +72,10 @@ pub enum Error {
         reason: String,
     },
 
+    /// The input object does not exist in object storage.
+    #[error("{0} does not exist")]
+    NoSuchObject(String),
+
     /// The input file itself cannot be read.
     #[error("cannot read {path}: {source}")]
     Input {
@@ -89,6 +93,34 @@ pub enum Error {
     /// The GPU could not render (device lost twice, validation failure, out of memory).
     #[error("render failed: {0}")]
     Render(String),
+
+    /// The job was stopped before it finished (worker draining, job timeout).
+    #[error("job cancelled before it finished")]
+    Cancelled,
+
+    /// A stage of a worker's job ran past its timeout.
+    #[error("{stage} took longer than {seconds} s")]
+    TimedOut {
+        /// "download", "process", "upload" or "job".
+        stage: &'static str,
+        /// The timeout, seconds.
+        seconds: f64,
+    },
+
+    /// A bug: a job thread panicked. Retried, so a message that always panics ends in the
+    /// dead-letter queue.
+    #[error("internal error: {0}")]
+    Internal(String),
+
+    /// Reading the input or writing outputs in object storage failed, or the queue did
+    /// (network, throttling, service errors).
+    #[error("{operation}: {message}")]
+    Remote {
+        /// What was attempted, e.g. "GetObject s3://in/model.glb".
+        operation: String,
+        /// The service's or transport's message.
+        message: String,
+    },
 
     /// Writing an output failed (disk full, permissions, ...).
     #[error("cannot write {path}: {source}")]
@@ -126,6 +158,22 @@ impl Error {
         }
     }
 
+    /// [`Error::Remote`] for a failed service call: `e` with its chain of sources, since the
+    /// SDKs put the useful part (a DNS failure, a service error code) in the sources.
+    pub fn remote(operation: impl Into<String>, e: &dyn std::error::Error) -> Self {
+        let mut message = e.to_string();
+        let mut source = e.source();
+        while let Some(inner) = source {
+            message.push_str(": ");
+            message.push_str(&inner.to_string());
+            source = inner.source();
+        }
+        Error::Remote {
+            operation: operation.into(),
+            message,
+        }
+    }
+
     /// True when the input model (or the request) is at fault: retrying cannot help.
     pub fn is_bad_input(&self) -> bool {
         !self.is_retryable()
@@ -135,7 +183,36 @@ impl Error {
     ///
     /// A missing or unreadable *input* is not retryable: the same request fails the same way.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Output { .. } | Error::Render(_))
+        matches!(
+            self,
+            Error::Output { .. }
+                | Error::Render(_)
+                | Error::Cancelled
+                | Error::Remote { .. }
+                | Error::TimedOut { .. }
+                | Error::Internal(_)
+        )
+    }
+
+    /// A stable snake_case name of the variant, for failure records and metrics.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Container { .. } => "container",
+            Error::Json { .. } => "json",
+            Error::Invalid { .. } => "invalid",
+            Error::UnsupportedExtension(_) => "unsupported_extension",
+            Error::LimitExceeded { .. } => "limit_exceeded",
+            Error::Resource { .. } => "resource",
+            Error::NoSuchObject(_) => "no_such_object",
+            Error::Input { .. } => "input",
+            Error::Settings(_) => "settings",
+            Error::Render(_) => "render",
+            Error::Cancelled => "cancelled",
+            Error::TimedOut { .. } => "timed_out",
+            Error::Internal(_) => "internal",
+            Error::Remote { .. } => "remote",
+            Error::Output { .. } => "output",
+        }
     }
 }
 

@@ -26,11 +26,14 @@ pub mod fuzzing;
 pub mod job;
 pub mod pipeline;
 pub mod qa;
+pub mod queue;
 pub mod render;
 pub mod report;
 pub mod settings;
 pub mod storage;
 pub mod telemetry;
 pub mod thumbnail;
+
+
 
 pub use error::{Error, Result};

@@ -235,6 +235,41 @@ impl Settings {
         Ok(())
     }
 
+    /// These settings with the fields of a job message's `overrides` (a JSON object shaped like
+    /// the manifest's `settings`, e.g. `{"lods": [1, 0.2], "render": false}`) replaced.
+    /// `weights` may be given in part. Limits are the worker's and cannot be overridden;
+    /// unknown fields are refused, so a typo fails the job instead of being ignored.
+    pub fn with_overrides(&self, overrides: &serde_json::Value) -> Result<Settings> {
+        use serde_json::Value;
+        let Value::Object(fields) = overrides else {
+            return Err(Error::Settings(
+                "settings overrides must be a JSON object".into(),
+            ));
+        };
+        let mut merged = serde_json::to_value(self).expect("settings serialize");
+        let base = merged.as_object_mut().expect("settings are an object");
+        for (name, value) in fields {
+            match (base.get_mut(name), value) {
+                (Some(Value::Object(old)), Value::Object(new)) => {
+                    old.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                (Some(old), _) => *old = value.clone(),
+                (None, _) => {
+                    return Err(Error::Settings(format!(
+                        "settings override {name:?}: not a setting (known: {})",
+                        base.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )));
+                }
+            }
+        }
+        let mut settings: Settings = serde_path_to_error::deserialize(merged).map_err(|e| {
+            Error::Settings(format!("settings override {}: {}", e.path(), e.inner()))
+        })?;
+        settings.limits = self.limits.clone();
+        settings.validate()?;
+        Ok(settings)
+    }
+
     /// Hex SHA-256 of the settings that affect outputs (canonical JSON; limits excluded).
     pub fn hash(&self) -> String {
         let json = serde_json::to_vec(self).expect("settings serialize");
@@ -280,6 +315,32 @@ mod tests {
         assert_eq!(a.hash(), b.hash());
         b.lods = vec![LodTarget::Ratio(0.5)];
         assert_ne!(a.hash(), b.hash());
+    }
+
+    #[test]
+    fn overrides_replace_fields_and_refuse_unknown_ones_and_limits() {
+        let base = Settings {
+            limits: Limits {
+                max_nodes: 7,
+                ..Limits::default()
+            },
+            ..Settings::default()
+        };
+        let o = serde_json::json!({"lods": [1, 0.2], "render": false, "weights": {"uv": 2.0}});
+        let s = base.with_overrides(&o).unwrap();
+        assert_eq!(s.lods, vec![LodTarget::Ratio(1.0), LodTarget::Ratio(0.2)]);
+        assert!(!s.render);
+        assert_eq!(s.weights.uv, 2.0);
+        assert_eq!(
+            s.weights.normal, base.weights.normal,
+            "partial weights keep the rest"
+        );
+        assert_eq!(s.limits.max_nodes, 7);
+        let err = |o: serde_json::Value| base.with_overrides(&o).unwrap_err().to_string();
+        assert!(err(serde_json::json!({"limits": {"max_nodes": 1}})).contains("\"limits\""));
+        assert!(err(serde_json::json!({"lod": [1]})).contains("not a setting"));
+        assert!(err(serde_json::json!({"lods": "half"})).contains("lods"));
+        assert!(err(serde_json::json!({"max_error": 5})).contains("--error"));
     }
 
     #[test]

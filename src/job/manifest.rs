@@ -112,3 +112,10 @@ pub struct Manifest {
     /// Wall-clock time of the whole job, milliseconds.
     pub total_ms: f64,
 }
+
+impl Manifest {
+    /// The manifest as written to `manifest.json` (pretty-printed JSON).
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(self).expect("manifest serializes")
+    }
+}

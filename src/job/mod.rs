@@ -17,7 +17,7 @@ use crate::pipeline::{self, lod};
 use crate::render::{LazyRenderer, Renderer};
 use crate::report::{Timings, Warning};
 use crate::settings::{Settings, hex};
-use crate::storage::fs::StagedDir;
+use crate::storage::{OutputSink, fs::StagedDir};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -29,6 +29,19 @@ pub trait Progress: Sync {
     fn phase(&self, name: &str);
     /// LOD `level` of `count` was written.
     fn lod_written(&self, level: usize, count: usize);
+    /// True when the job should stop at the next stage boundary (a worker draining or timing
+    /// out); the job then fails with [`Error::Cancelled`].
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+fn checkpoint(progress: &dyn Progress) -> Result<()> {
+    if progress.cancelled() {
+        Err(Error::Cancelled)
+    } else {
+        Ok(())
+    }
 }
 
 /// Progress that goes nowhere.
@@ -115,19 +128,18 @@ pub fn output_name(input: &Path) -> String {
     }
 }
 
-/// Runs the whole job: writes `<out_root>/<stem>/` with one GLB per LOD, thumbnails (unless
-/// `settings.render` is off) and `manifest.json`.
+/// Runs the whole job into `sink`: one GLB per LOD, thumbnails (unless `settings.render` is
+/// off); returns the manifest, which the caller commits last.
 ///
 /// `renderer` is required when rendering; it is created (if lazy) only after the input has
-/// been read, so bad input is refused first. Returns the manifest and the output folder. On
-/// error nothing is left in `out_root`.
-pub fn process(
+/// been read, so bad input is refused first. `progress` may cancel the job between stages.
+pub fn run(
     input: &Path,
-    out_root: &Path,
+    sink: &dyn OutputSink,
     settings: &Settings,
     renderer: Option<&LazyRenderer>,
     progress: &dyn Progress,
-) -> Result<(Manifest, PathBuf)> {
+) -> Result<Manifest> {
     settings.validate()?;
     if settings.render && renderer.is_none() {
         return Err(Error::Settings(
@@ -144,20 +156,19 @@ pub fn process(
     };
     let mut asset = output.asset;
     let mut warnings = output.warnings;
-    let staged = StagedDir::new(out_root, &output_name(input))?;
     let mut thumbnails = vec![];
     let reference = match renderer {
         Some(r) => {
+            checkpoint(progress)?;
             progress.phase("rendering");
-            let t = timings.time("render", || {
-                visuals::thumbnails(r, &asset, settings, &staged)
-            })?;
+            let t = timings.time("render", || visuals::thumbnails(r, &asset, settings, sink))?;
             thumbnails = t.entries;
             warnings.extend(t.warnings);
             Some(t.reference)
         }
         None => None,
     };
+    checkpoint(progress)?;
     progress.phase("cleaning");
     warnings.extend(pipeline::prepare(&mut asset, settings, &timings));
     let diagonal = report
@@ -171,6 +182,7 @@ pub fn process(
     let count = settings.lods.len();
     progress.phase("building LODs");
     let write_level = |lod: lod::Lod| -> Result<()> {
+        checkpoint(progress)?;
         let s = &lod.stats;
         let visual = match &reference {
             Some(r) => Some(timings.time("visual_qa", || r.judge(&lod.asset))?),
@@ -191,7 +203,7 @@ pub fn process(
         }
         let bytes = timings.time("write", || format::write_glb(&lod.asset));
         let file = format!("lod{}.glb", s.level);
-        let size = staged.write(&file, &bytes)?;
+        let size = sink.put(&file, &bytes)?;
         lods.lock().expect("lods lock").push(LodEntry {
             level: s.level,
             target: s.target,
@@ -236,8 +248,22 @@ pub fn process(
         timings: timings.snapshot(),
         total_ms: start.elapsed().as_secs_f64() * 1e3,
     };
-    let json = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
-    let dir = staged.commit(&json)?;
+    Ok(manifest)
+}
+
+/// Runs the whole job into `<out_root>/<stem>/`, staged and renamed into place with
+/// `manifest.json` last; see [`run`]. On error nothing is left in `out_root`.
+pub fn process(
+    input: &Path,
+    out_root: &Path,
+    settings: &Settings,
+    renderer: Option<&LazyRenderer>,
+    progress: &dyn Progress,
+) -> Result<(Manifest, PathBuf)> {
+    settings.validate()?;
+    let staged = StagedDir::new(out_root, &output_name(input))?;
+    let manifest = run(input, &staged, settings, renderer, progress)?;
+    let dir = staged.commit(&manifest.to_json())?;
     Ok((manifest, dir))
 }
 

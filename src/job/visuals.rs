@@ -12,7 +12,7 @@ use crate::qa::{self, VisualDiff};
 use crate::render::{Framing, Renderer, RgbaImage, TextureCache, View, ViewRequest};
 use crate::report::Warning;
 use crate::settings::Settings;
-use crate::storage::fs::StagedDir;
+use crate::storage::OutputSink;
 use crate::thumbnail;
 
 /// Size of the main thumbnail and extra views, pixels.
@@ -52,7 +52,7 @@ fn turntable_views(frames: u32) -> Vec<View> {
 }
 
 struct Writer<'s> {
-    staged: &'s StagedDir,
+    sink: &'s dyn OutputSink,
     entries: Vec<ThumbnailEntry>,
 }
 
@@ -79,7 +79,7 @@ impl Writer<'_> {
         mime: &str,
         background: &str,
     ) -> Result<()> {
-        let size = self.staged.write(&file, &bytes)?;
+        let size = self.sink.put(&file, &bytes)?;
         self.entries.push(ThumbnailEntry {
             file,
             view: view.to_string(),
@@ -93,12 +93,12 @@ impl Writer<'_> {
     }
 }
 
-/// Renders and writes the source's thumbnails into `staged`; keeps the QA reference.
+/// Renders and writes the source's thumbnails into `sink`; keeps the QA reference.
 pub fn thumbnails<'a>(
     renderer: &'a Renderer,
     source: &Asset,
     settings: &Settings,
-    staged: &StagedDir,
+    sink: &dyn OutputSink,
 ) -> Result<Thumbnails<'a>> {
     let mut requests = vec![ViewRequest {
         view: View::ThreeQuarter,
@@ -123,7 +123,7 @@ pub fn thumbnails<'a>(
     let rendered = renderer.render(source, &requests, &cache, None)?;
     let mut images = rendered.images.into_iter();
     let mut w = Writer {
-        staged,
+        sink,
         entries: vec![],
     };
     let main = images.next().expect("main thumbnail");

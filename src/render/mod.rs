@@ -59,6 +59,17 @@ pub struct LazyRenderer {
 }
 
 impl LazyRenderer {
+    /// A renderer that already exists (a worker creates it at start, for its readiness check).
+    pub fn ready(renderer: Renderer) -> LazyRenderer {
+        let cell = std::sync::OnceLock::new();
+        let allow_software = renderer.allow_software;
+        let _ = cell.set(renderer);
+        LazyRenderer {
+            allow_software,
+            cell,
+        }
+    }
+
     /// A renderer to be created by [`LazyRenderer::get`] with this software policy.
     pub fn new(allow_software: bool) -> LazyRenderer {
         LazyRenderer {
@@ -103,6 +114,9 @@ impl Context {
 /// The process-wide renderer.
 pub struct Renderer {
     context: Mutex<Arc<Context>>,
+    /// Held while a render uses the device: concurrent jobs take turns instead of
+    /// oversubscribing it.
+    busy: Mutex<()>,
     allow_software: bool,
     /// Largest texture side uploaded, pixels.
     pub max_texture: u32,
@@ -122,6 +136,7 @@ impl Renderer {
     pub fn new(allow_software: bool) -> std::result::Result<Renderer, GpuError> {
         Ok(Renderer {
             context: Mutex::new(Arc::new(Context::new(allow_software)?)),
+            busy: Mutex::new(()),
             allow_software,
             max_texture: 2048,
         })
@@ -134,6 +149,24 @@ impl Renderer {
 
     fn current(&self) -> Arc<Context> {
         self.context.lock().expect("renderer context").clone()
+    }
+
+    /// Renders a generated triangle and checks it shows: the worker's readiness test.
+    pub fn self_test(&self) -> Result<()> {
+        let asset = self_test_asset();
+        let request = ViewRequest {
+            view: View::Front,
+            size: 64,
+        };
+        let r = self.render(&asset, &[request], &TextureCache::default(), None)?;
+        let centre = &r.images[0].pixels[(32 * 64 + 32) * 4..(32 * 64 + 32) * 4 + 4];
+        if centre[3] == 255 && centre[..3].iter().any(|&c| c > 0) {
+            Ok(())
+        } else {
+            Err(Error::Render(format!(
+                "self-test rendered {centre:?} at the centre"
+            )))
+        }
     }
 
     /// Marks the device lost, as a driver would (tests exercise the retry with it).
@@ -151,6 +184,7 @@ impl Renderer {
         cache: &TextureCache,
         framing: Option<Framing>,
     ) -> Result<Rendered> {
+        let _turn = self.busy.lock().unwrap_or_else(|e| e.into_inner());
         let ctx = self.current();
         if !ctx.gpu.is_lost() {
             match render_once(&ctx, asset, requests, cache, self.max_texture, framing) {
@@ -167,6 +201,43 @@ impl Renderer {
         // Textures of the old device cannot be used on the new one.
         let cache = TextureCache::default();
         render_once(&fresh, asset, requests, &cache, self.max_texture, framing)
+    }
+}
+
+/// One white triangle facing +Z, as an asset.
+fn self_test_asset() -> Asset {
+    use crate::asset::{Attribute, AttributeData, Mesh, Node, Primitive, Scene, Semantic};
+    let primitive = Primitive {
+        attributes: vec![
+            Attribute {
+                semantic: Semantic::Position,
+                data: AttributeData::new_float(
+                    3,
+                    vec![-1.0, -1.0, 0.0, 1.0, -1.0, 0.0, 0.0, 1.0, 0.0],
+                ),
+            },
+            Attribute {
+                semantic: Semantic::Normal,
+                data: AttributeData::new_float(3, [0.0, 0.0, 1.0].repeat(3)),
+            },
+        ],
+        indices: Some(vec![0, 1, 2]),
+        ..Primitive::default()
+    };
+    Asset {
+        meshes: vec![Mesh {
+            primitives: vec![primitive],
+            ..Mesh::default()
+        }],
+        nodes: vec![Node {
+            mesh: Some(0),
+            ..Node::default()
+        }],
+        scenes: vec![Scene {
+            nodes: vec![0],
+            ..Scene::default()
+        }],
+        ..Asset::default()
     }
 }
 

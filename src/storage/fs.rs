@@ -5,6 +5,7 @@
 //! before that leaves at most a hidden partial folder (removed on drop when the process
 //! survives), never a `<name>/` folder with some files missing.
 
+use super::OutputSink;
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -38,17 +39,9 @@ impl StagedDir {
         })
     }
 
-    /// Writes one output file; safe to call from several threads for different names.
-    /// Returns its size in bytes.
-    pub fn write(&self, file: &str, bytes: &[u8]) -> Result<u64> {
-        let path = self.temp.path().join(file);
-        std::fs::write(&path, bytes).map_err(output_err(&path))?;
-        Ok(bytes.len() as u64)
-    }
-
     /// Writes the manifest and moves the folder into place; returns the final path.
     pub fn commit(self, manifest: &[u8]) -> Result<PathBuf> {
-        self.write(MANIFEST, manifest)?;
+        self.put(MANIFEST, manifest)?;
         let staged = self.temp.keep();
         let target = self.target;
         let parent = target.parent().unwrap_or(Path::new("."));
@@ -79,6 +72,15 @@ impl StagedDir {
     }
 }
 
+impl OutputSink for StagedDir {
+    /// Writes one output file into the staging folder.
+    fn put(&self, name: &str, bytes: &[u8]) -> Result<u64> {
+        let path = self.temp.path().join(name);
+        std::fs::write(&path, bytes).map_err(output_err(&path))?;
+        Ok(bytes.len() as u64)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,13 +89,13 @@ mod tests {
     fn appears_whole_and_replaces_older_results() {
         let root = tempfile::tempdir().unwrap();
         let s = StagedDir::new(root.path(), "m").unwrap();
-        s.write("a.glb", b"1").unwrap();
+        s.put("a.glb", b"1").unwrap();
         assert!(!root.path().join("m").exists());
         let dir = s.commit(b"{}").unwrap();
         assert!(dir.join("a.glb").exists() && dir.join(MANIFEST).exists());
 
         let s = StagedDir::new(root.path(), "m").unwrap();
-        s.write("b.glb", b"2").unwrap();
+        s.put("b.glb", b"2").unwrap();
         s.commit(b"{}").unwrap();
         assert!(!dir.join("a.glb").exists());
         assert!(dir.join("b.glb").exists());
@@ -105,7 +107,7 @@ mod tests {
     fn dropped_stages_leave_nothing() {
         let root = tempfile::tempdir().unwrap();
         let s = StagedDir::new(root.path(), "m").unwrap();
-        s.write("a.glb", b"1").unwrap();
+        s.put("a.glb", b"1").unwrap();
         drop(s);
         assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
     }

@@ -1,0 +1,324 @@
+//! S3: the input's size and streamed download, and write-once uploads of outputs.
+//!
+//! Outputs are written with `If-None-Match: *`: a 412 means another worker (or an earlier
+//! attempt) already wrote that key, which is success, since keys are content-addressed and
+//! outputs deterministic. Every object gets its Content-Type, `Cache-Control: public,
+//! max-age=31536000, immutable` and the configured server-side encryption; objects above the
+//! multipart threshold go up in parts (also write-once, on completion).
+
+use crate::error::{Error, Result};
+use crate::queue::message::S3Object;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ServerSideEncryption};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use tokio::io::AsyncWriteExt;
+
+/// Cache policy of every output: content-addressed keys never change.
+pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+
+/// Server-side encryption of outputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Encryption {
+    /// SSE-S3 (AES-256, S3-managed keys).
+    S3,
+    /// SSE-KMS with this key (or the account's default key for S3 when `None`).
+    Kms(Option<String>),
+}
+
+/// Whether a write-once upload wrote the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    /// The object is new.
+    Created,
+    /// It existed already (412): written by an earlier attempt or another worker.
+    AlreadyExists,
+}
+
+/// An S3 client with the output policy.
+#[derive(Clone)]
+pub struct S3Store {
+    client: Client,
+    encryption: Option<Encryption>,
+    multipart_threshold: usize,
+    part_size: usize,
+}
+
+/// Content-Type of an output file by extension.
+pub fn content_type(name: &str) -> &'static str {
+    match name.rsplit('.').next().unwrap_or_default() {
+        "glb" => "model/gltf-binary",
+        "gltf" => "model/gltf+json",
+        "png" => "image/png",
+        "apng" => "image/apng",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "ktx2" => "image/ktx2",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The HTTP status of a failed SDK call, when a response came back.
+fn status<E>(
+    e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> Option<u16> {
+    e.raw_response().map(|r| r.status().as_u16())
+}
+
+impl S3Store {
+    /// A store writing with `encryption` (`None`: the bucket's default); objects above `multipart_threshold` bytes are
+    /// uploaded in 8 MiB parts.
+    pub fn new(
+        client: Client,
+        encryption: Option<Encryption>,
+        multipart_threshold: usize,
+    ) -> S3Store {
+        S3Store {
+            client,
+            encryption,
+            multipart_threshold,
+            part_size: 8 << 20,
+        }
+    }
+
+    /// The encryption headers of every upload.
+    fn sse(&self) -> (Option<ServerSideEncryption>, Option<String>) {
+        match &self.encryption {
+            None => (None, None),
+            Some(Encryption::S3) => (Some(ServerSideEncryption::Aes256), None),
+            Some(Encryption::Kms(key)) => (Some(ServerSideEncryption::AwsKms), key.clone()),
+        }
+    }
+
+    /// The SDK client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// True when `bucket/key` exists.
+    pub async fn exists(&self, bucket: &str, key: &str) -> Result<bool> {
+        match self
+            .client
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if status(&e) == Some(404) => Ok(false),
+            Err(e) => Err(Error::remote(format!("HeadObject s3://{bucket}/{key}"), &e)),
+        }
+    }
+
+    /// Streams `obj` into the file `path`, refusing more than `max_bytes` (by the declared
+    /// length before reading, and while reading); returns its size and hex SHA-256.
+    /// `Error::NoSuchObject` when it does not exist.
+    pub async fn download(
+        &self,
+        obj: &S3Object,
+        path: &Path,
+        max_bytes: u64,
+    ) -> Result<(u64, String)> {
+        let op = format!("GetObject {}", obj.uri());
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&obj.bucket)
+            .key(&obj.key)
+            .send()
+            .await
+        {
+            Ok(o) => o,
+            Err(e) if status(&e) == Some(404) => return Err(Error::NoSuchObject(obj.uri())),
+            Err(e) => return Err(Error::remote(op, &e)),
+        };
+        let too_big = |actual| Error::LimitExceeded {
+            what: "input bytes",
+            actual,
+            limit: max_bytes,
+            flag: "--max-input-bytes",
+        };
+        let declared = out.content_length().unwrap_or(0).max(0) as u64;
+        if declared > max_bytes {
+            return Err(too_big(declared));
+        }
+        let mut body = out.body;
+        let mut file = tokio::fs::File::create(path)
+            .await
+            .map_err(|source| Error::Output {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let mut hash = Sha256::new();
+        let mut size = 0u64;
+        while let Some(chunk) = body
+            .try_next()
+            .await
+            .map_err(|e| Error::remote(op.clone(), &e))?
+        {
+            size += chunk.len() as u64;
+            if size > max_bytes {
+                return Err(too_big(size));
+            }
+            hash.update(&chunk);
+            file.write_all(&chunk)
+                .await
+                .map_err(|source| Error::Output {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+        }
+        file.flush().await.map_err(|source| Error::Output {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok((size, crate::settings::hex(&hash.finalize())))
+    }
+
+    /// Reads a whole object (results, manifests, tests).
+    pub async fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>> {
+        let op = format!("GetObject s3://{bucket}/{key}");
+        let out = self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await;
+        let out = out.map_err(|e| Error::remote(op.clone(), &e))?;
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| Error::remote(op, &e))?;
+        Ok(bytes.into_bytes().to_vec())
+    }
+
+    /// Writes `bytes` to `bucket/key` unless the key exists.
+    pub async fn put_new(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<Put> {
+        if bytes.len() > self.multipart_threshold {
+            return self.put_multipart(bucket, key, bytes).await;
+        }
+        let mut req = self
+            .client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .if_none_match("*")
+            .content_type(content_type(key))
+            .cache_control(CACHE_CONTROL)
+            .body(ByteStream::from(bytes));
+        let (sse, kms_key) = self.sse();
+        req = req
+            .set_server_side_encryption(sse)
+            .set_ssekms_key_id(kms_key);
+        match req.send().await {
+            Ok(_) => Ok(Put::Created),
+            Err(e) if status(&e) == Some(412) => Ok(Put::AlreadyExists),
+            Err(e) => Err(Error::remote(format!("PutObject s3://{bucket}/{key}"), &e)),
+        }
+    }
+
+    async fn put_multipart(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<Put> {
+        let op = format!("multipart upload s3://{bucket}/{key}");
+        let mut create = self
+            .client
+            .create_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .content_type(content_type(key))
+            .cache_control(CACHE_CONTROL);
+        let (sse, kms_key) = self.sse();
+        create = create
+            .set_server_side_encryption(sse)
+            .set_ssekms_key_id(kms_key);
+        let upload = create
+            .send()
+            .await
+            .map_err(|e| Error::remote(op.clone(), &e))?;
+        let id = upload.upload_id().unwrap_or_default().to_string();
+        let mut parts = vec![];
+        for (n, chunk) in bytes.chunks(self.part_size).enumerate() {
+            let number = n as i32 + 1;
+            let part = self
+                .client
+                .upload_part()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(&id)
+                .part_number(number)
+                .body(ByteStream::from(chunk.to_vec()))
+                .send()
+                .await;
+            match part {
+                Ok(p) => parts.push(
+                    CompletedPart::builder()
+                        .part_number(number)
+                        .set_e_tag(p.e_tag().map(str::to_string))
+                        .build(),
+                ),
+                Err(e) => {
+                    self.abort(bucket, key, &id).await;
+                    return Err(Error::remote(op, &e));
+                }
+            }
+        }
+        let done = self
+            .client
+            .complete_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(&id)
+            .if_none_match("*")
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await;
+        match done {
+            Ok(_) => Ok(Put::Created),
+            Err(e) if status(&e) == Some(412) => {
+                self.abort(bucket, key, &id).await;
+                Ok(Put::AlreadyExists)
+            }
+            Err(e) => {
+                self.abort(bucket, key, &id).await;
+                Err(Error::remote(op, &e))
+            }
+        }
+    }
+
+    async fn abort(&self, bucket: &str, key: &str, id: &str) {
+        let r = self
+            .client
+            .abort_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(id)
+            .send()
+            .await;
+        if let Err(e) = r {
+            let e = Error::remote(format!("AbortMultipartUpload s3://{bucket}/{key}"), &e);
+            tracing::warn!("{e}; the bucket's lifecycle rule for incomplete uploads cleans up");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_by_extension() {
+        assert_eq!(content_type("a/lod0.glb"), "model/gltf-binary");
+        assert_eq!(content_type("thumb_512.jpg"), "image/jpeg");
+        assert_eq!(content_type("turntable.apng"), "image/apng");
+        assert_eq!(content_type("manifest.json"), "application/json");
+        assert_eq!(content_type("x.ktx2"), "image/ktx2");
+    }
+}
