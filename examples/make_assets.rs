@@ -2,6 +2,7 @@
 //!
 //!     cargo run --example make_assets -- assets/sample/vase.glb            # the bundled sample
 //!     cargo run --example make_assets -- --fuzz-seeds fuzz/corpus/read     # fuzzing seeds
+//!     cargo run --example make_assets -- --load /tmp/load 500 small        # load-test inputs
 //!
 //! Everything is procedural and deterministic; see assets/README.md for provenance.
 
@@ -28,6 +29,21 @@ fn main() {
                 std::fs::write(dir.join(name), b.glb()).expect("write seed");
             }
         }
+        [flag, dir, count, kind] if flag == "--load" => {
+            let dir = PathBuf::from(dir);
+            std::fs::create_dir_all(&dir).expect("load folder");
+            let count: usize = count.parse().expect("a model count");
+            for i in 0..count {
+                // Distinct bytes (a node name) per file, so every job has its own outputs.
+                let mut b = match kind.as_str() {
+                    "small" => scenes::sphere(6, 8),
+                    "vase" => scenes::vase(),
+                    other => panic!("unknown load model {other:?}: small or vase"),
+                };
+                b.doc["nodes"][0]["name"] = serde_json::json!(format!("Part {i}"));
+                std::fs::write(dir.join(format!("{i}.glb")), b.glb()).expect("write model");
+            }
+        }
         [path] => {
             let path = PathBuf::from(path);
             if let Some(parent) = path.parent() {
@@ -36,7 +52,9 @@ fn main() {
             std::fs::write(&path, scenes::vase().glb()).expect("write sample");
         }
         _ => {
-            eprintln!("usage: make_assets <sample.glb> | make_assets --fuzz-seeds <dir>");
+            eprintln!(
+                "usage: make_assets <sample.glb> | --fuzz-seeds <dir> | --load <dir> <count> small|vase"
+            );
             std::process::exit(2);
         }
     }

@@ -3,6 +3,7 @@
 use crate::error::{Error, Result};
 use crate::render::View;
 use crate::settings::{Limits, Settings, parse_lods};
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -13,9 +14,21 @@ pub struct Cli {
     /// More log output on stderr (RUST_LOG overrides).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Log lines as JSON (the worker's default) or text (the other commands' default).
+    #[arg(long, global = true, env = "RENDER_WORKER_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, with the job's fields.
+    Json,
 }
 
 /// Subcommands.
@@ -27,6 +40,84 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Render one image of a model (PNG with transparency, or JPEG on white).
     Render(RenderArgs),
+    /// Take jobs from an SQS queue, read models from S3 and write the outputs to S3.
+    Worker(Box<WorkerArgs>),
+}
+
+/// `render-worker worker`. Every flag also comes from the environment (`RENDER_WORKER_<FLAG>`);
+/// AWS credentials and region come from the SDK's default chain.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// SQS queue of S3 event notifications and job messages.
+    #[arg(long, env = "RENDER_WORKER_QUEUE_URL")]
+    pub queue_url: String,
+    /// Bucket that receives the outputs.
+    #[arg(long, env = "RENDER_WORKER_OUTPUT_BUCKET")]
+    pub output_bucket: String,
+    /// Key prefix of the outputs: `<prefix>/<input sha256>/<settings hash>/`.
+    #[arg(long, env = "RENDER_WORKER_OUTPUT_PREFIX", default_value = "")]
+    pub output_prefix: String,
+    /// SQS queue that receives a completion event per job.
+    #[arg(long, env = "RENDER_WORKER_RESULTS_QUEUE")]
+    pub results_queue: Option<String>,
+    /// Messages processed at once.
+    #[arg(long, env = "RENDER_WORKER_CONCURRENCY", default_value_t = 2)]
+    pub concurrency: usize,
+    /// Seconds a received message stays invisible; a heartbeat renews it every third of that
+    /// while its job runs.
+    #[arg(long, env = "RENDER_WORKER_VISIBILITY_TIMEOUT", default_value_t = 120)]
+    pub visibility_timeout: u32,
+    /// S3 and SQS endpoint (moto, LocalStack); `AWS_ENDPOINT_URL_S3`/`_SQS` set them apart.
+    #[arg(long, env = "RENDER_WORKER_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// Address of `/healthz`, `/readyz` and `/metrics`.
+    #[arg(
+        long,
+        env = "RENDER_WORKER_METRICS_ADDR",
+        default_value = "0.0.0.0:9400"
+    )]
+    pub metrics_addr: std::net::SocketAddr,
+    /// Seconds allowed to download the input.
+    #[arg(long, env = "RENDER_WORKER_DOWNLOAD_TIMEOUT", default_value_t = 300.0)]
+    pub download_timeout: f64,
+    /// Seconds allowed to process the model (read, render, build the LODs).
+    #[arg(long, env = "RENDER_WORKER_PROCESS_TIMEOUT", default_value_t = 900.0)]
+    pub process_timeout: f64,
+    /// Seconds allowed to upload the outputs.
+    #[arg(long, env = "RENDER_WORKER_UPLOAD_TIMEOUT", default_value_t = 300.0)]
+    pub upload_timeout: f64,
+    /// Seconds allowed for one whole job.
+    #[arg(long, env = "RENDER_WORKER_JOB_TIMEOUT", default_value_t = 1200.0)]
+    pub job_timeout: f64,
+    /// Delay before the first retry of a transient failure, seconds; doubles per receive, up
+    /// to 15 minutes.
+    #[arg(long, env = "RENDER_WORKER_RETRY_DELAY", default_value_t = 10)]
+    pub retry_delay: u32,
+    /// Seconds from a drain signal (SIGTERM, SIGINT, spot notice) to releasing unfinished jobs.
+    #[arg(long, env = "RENDER_WORKER_DRAIN_TIMEOUT", default_value_t = 90.0)]
+    pub drain_timeout: f64,
+    /// Instance metadata service polled for spot interruption notices; "off" disables it.
+    #[arg(
+        long,
+        env = "RENDER_WORKER_IMDS_ENDPOINT",
+        default_value = "http://169.254.169.254"
+    )]
+    pub imds_endpoint: String,
+    /// Server-side encryption of outputs: "aes256" (SSE-S3) or "aws:kms".
+    #[arg(long, env = "RENDER_WORKER_SSE", default_value = "aes256")]
+    pub sse: String,
+    /// KMS key for `--sse aws:kms` (the account's S3 key when absent).
+    #[arg(long, env = "RENDER_WORKER_SSE_KMS_KEY_ID")]
+    pub sse_kms_key_id: Option<String>,
+    /// Outputs larger than this go up in multipart uploads, bytes.
+    #[arg(long, env = "RENDER_WORKER_MULTIPART_THRESHOLD", default_value_t = 16 << 20)]
+    pub multipart_threshold: usize,
+    /// Threads of the CPU pool shared by all jobs (0: one per core).
+    #[arg(long, env = "RENDER_WORKER_THREADS", default_value_t = 0)]
+    pub threads: usize,
+    /// What each job makes, unless its message overrides it.
+    #[command(flatten)]
+    pub job: JobArgs,
 }
 
 /// `render-worker render`.
@@ -44,7 +135,7 @@ pub struct RenderArgs {
     #[arg(short, long)]
     pub out: PathBuf,
     /// Render on a CPU adapter (Mesa lavapipe) when no GPU exists.
-    #[arg(long, env = "RENDER_WORKER_ALLOW_SOFTWARE", value_parser = clap::builder::BoolishValueParser::new())]
+    #[arg(long, env = "RENDER_WORKER_ALLOW_SOFTWARE", value_parser = BoolishValueParser::new())]
     pub allow_software: bool,
     /// Resource limits.
     #[command(flatten)]
@@ -59,37 +150,46 @@ pub struct ProcessArgs {
     /// Folder that receives `<stem>/` with the outputs.
     #[arg(short, long, default_value = "out")]
     pub out: PathBuf,
-    /// LOD chain: ratios in (0, 1] or triangle counts above 1, comma-separated.
-    #[arg(long, default_value = "1,0.5,0.25,0.1")]
-    pub lod: String,
-    /// Largest accumulated simplification error of any LOD, relative to the model's
-    /// bounding-box diagonal (0.01 = 1 %); 1 lets the LOD targets alone decide.
-    #[arg(long, default_value_t = Settings::default().max_error)]
-    pub error: f32,
-    /// Do not render thumbnails (nor judge LODs visually).
-    #[arg(long)]
-    pub no_render: bool,
-    /// Extra views rendered at 1024 px: front, back, left, right, top, three-quarter.
-    #[arg(long, value_delimiter = ',')]
-    pub views: Vec<String>,
-    /// Render a turntable of N frames (frames, sprite sheet and animated PNG).
-    #[arg(long, default_value_t = 0)]
-    pub turntable: u32,
-    /// Drop LODs whose mean FLIP error against the original exceeds this (0..1).
-    #[arg(long)]
-    pub max_visual_error: Option<f32>,
-    /// Render on a CPU adapter (Mesa lavapipe) when no GPU exists.
-    #[arg(long, env = "RENDER_WORKER_ALLOW_SOFTWARE", value_parser = clap::builder::BoolishValueParser::new())]
-    pub allow_software: bool,
     /// Print the manifest as JSON on stdout instead of the summary.
     #[arg(long)]
     pub json: bool,
+    /// What the job makes.
+    #[command(flatten)]
+    pub job: JobArgs,
+}
+
+/// The pipeline's settings, shared by `process` and `worker`; each also comes from the
+/// environment (`RENDER_WORKER_<FLAG>`).
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// LOD chain: ratios in (0, 1] or triangle counts above 1, comma-separated.
+    #[arg(long, env = "RENDER_WORKER_LOD", default_value = "1,0.5,0.25,0.1")]
+    pub lod: String,
+    /// Largest accumulated simplification error of any LOD, relative to the model's
+    /// bounding-box diagonal (0.01 = 1 %); 1 lets the LOD targets alone decide.
+    #[arg(long, env = "RENDER_WORKER_ERROR", default_value_t = Settings::default().max_error)]
+    pub error: f32,
+    /// Do not render thumbnails (nor judge LODs visually).
+    #[arg(long, env = "RENDER_WORKER_NO_RENDER", value_parser = BoolishValueParser::new())]
+    pub no_render: bool,
+    /// Extra views rendered at 1024 px: front, back, left, right, top, three-quarter.
+    #[arg(long, env = "RENDER_WORKER_VIEWS", value_delimiter = ',')]
+    pub views: Vec<String>,
+    /// Render a turntable of N frames (frames, sprite sheet and animated PNG).
+    #[arg(long, env = "RENDER_WORKER_TURNTABLE", default_value_t = 0)]
+    pub turntable: u32,
+    /// Drop LODs whose mean FLIP error against the original exceeds this (0..1).
+    #[arg(long, env = "RENDER_WORKER_MAX_VISUAL_ERROR")]
+    pub max_visual_error: Option<f32>,
+    /// Render on a CPU adapter (Mesa lavapipe) when no GPU exists.
+    #[arg(long, env = "RENDER_WORKER_ALLOW_SOFTWARE", value_parser = BoolishValueParser::new())]
+    pub allow_software: bool,
     /// Allow pruning unused named nodes and merging identical, differently named meshes and
     /// materials.
-    #[arg(long)]
+    #[arg(long, env = "RENDER_WORKER_DROP_NAMES", value_parser = BoolishValueParser::new())]
     pub drop_names: bool,
     /// Keep border vertices in place (for meshes stitched to others).
-    #[arg(long)]
+    #[arg(long, env = "RENDER_WORKER_LOCK_BORDERS", value_parser = BoolishValueParser::new())]
     pub lock_borders: bool,
     /// Resource limits.
     #[command(flatten)]
@@ -113,16 +213,16 @@ pub struct InspectArgs {
 #[derive(Debug, Args)]
 pub struct LimitArgs {
     /// Largest input (file plus external resources), bytes.
-    #[arg(long, default_value_t = Limits::default().max_input_bytes)]
+    #[arg(long, env = "RENDER_WORKER_MAX_INPUT_BYTES", default_value_t = Limits::default().max_input_bytes)]
     pub max_input_bytes: u64,
     /// Most triangles.
-    #[arg(long, default_value_t = Limits::default().max_triangles)]
+    #[arg(long, env = "RENDER_WORKER_MAX_TRIANGLES", default_value_t = Limits::default().max_triangles)]
     pub max_triangles: u64,
     /// Most vertices.
-    #[arg(long, default_value_t = Limits::default().max_vertices)]
+    #[arg(long, env = "RENDER_WORKER_MAX_VERTICES", default_value_t = Limits::default().max_vertices)]
     pub max_vertices: u64,
     /// Most nodes.
-    #[arg(long, default_value_t = Limits::default().max_nodes)]
+    #[arg(long, env = "RENDER_WORKER_MAX_NODES", default_value_t = Limits::default().max_nodes)]
     pub max_nodes: u64,
 }
 
@@ -138,7 +238,7 @@ impl LimitArgs {
     }
 }
 
-impl ProcessArgs {
+impl JobArgs {
     /// The job settings these flags describe.
     pub fn settings(&self) -> Result<Settings> {
         let views = self

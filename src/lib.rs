@@ -33,6 +33,9 @@ pub mod settings;
 pub mod storage;
 pub mod telemetry;
 pub mod thumbnail;
+pub mod worker;
+
+
 
 
 

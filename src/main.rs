@@ -4,16 +4,17 @@
 //! (e.g. the output folder cannot be written), which may pass on retry.
 
 use clap::Parser;
-use render_worker::cli::RenderArgs;
-use render_worker::cli::{Cli, Command};
+use render_worker::cli::{Cli, Command, LogFormat, RenderArgs};
 use render_worker::render::{LazyRenderer, Renderer, TextureCache, View, ViewRequest};
 use render_worker::settings::Settings;
-use render_worker::{Error, console, job, telemetry, thumbnail};
+use render_worker::{Error, console, job, telemetry, thumbnail, worker};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(cli.verbose);
+    let is_worker = matches!(cli.command, Command::Worker(_));
+    let json = cli.log_format.map_or(is_worker, |f| f == LogFormat::Json);
+    telemetry::init(cli.verbose, json, if is_worker { "info" } else { "warn" });
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -30,8 +31,8 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<(), Error> {
     match command {
         Command::Process(args) => {
-            let settings = args.settings()?;
-            let renderer = LazyRenderer::new(args.allow_software);
+            let settings = args.job.settings()?;
+            let renderer = LazyRenderer::new(args.job.allow_software);
             let bar = console::Bar::new(settings.lods.len());
             let result = job::process(&args.input, &args.out, &settings, Some(&renderer), &bar);
             bar.finish();
@@ -46,6 +47,7 @@ fn run(command: Command) -> Result<(), Error> {
             }
         }
         Command::Render(args) => render(args)?,
+        Command::Worker(args) => worker::main(worker::Config::from_args(&args)?)?,
         Command::Inspect(args) => {
             let report = job::inspect(&args.input, &args.settings())?;
             if args.json {

@@ -13,3 +13,4 @@ mod robustness;
 mod shaders;
 mod thumbnails;
 mod validation;
+mod worker;

@@ -1,5 +1,6 @@
 //! Shared test support: a fixture builder independent of the crate, fixture scenes, tools.
 
+pub mod aws;
 pub mod builder;
 pub mod check;
 pub mod features;
