@@ -35,8 +35,4 @@ pub mod telemetry;
 pub mod thumbnail;
 pub mod worker;
 
-
-
-
-
 pub use error::{Error, Result};

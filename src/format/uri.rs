@@ -58,6 +58,34 @@ impl Resources {
     }
 }
 
+/// The files a `.gltf` document references (buffer and image URIs that are relative paths),
+/// as safe paths relative to its folder, each once, in document order. `data:`, absolute and
+/// escaping URIs are left out: the reader refuses those, naming their JSON pointer. Not JSON
+/// (e.g. a GLB): none.
+pub fn external_files(document: &[u8]) -> Vec<PathBuf> {
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(document) else {
+        return vec![];
+    };
+    let mut files = vec![];
+    for list in ["buffers", "images"] {
+        let items = doc.get(list).and_then(|v| v.as_array());
+        for uri in items
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i.get("uri")?.as_str())
+        {
+            let absolute = has_scheme(uri) || uri.starts_with('/') || uri.starts_with('\\');
+            if let Ok(path) = safe_relative_path(uri)
+                && !absolute
+                && !files.contains(&path)
+            {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
 fn has_scheme(uri: &str) -> bool {
     match uri.find(':') {
         Some(i) => {
@@ -128,6 +156,18 @@ fn decode_data_uri(rest: &str) -> Result<Loaded, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn external_files_are_safe_relative_paths_in_document_order() {
+        let doc = br#"{"buffers": [{"uri": "data/mesh%20a.bin"}, {"uri": "data:,x"}],
+            "images": [{"uri": "tex/c.png"}, {"uri": "../../etc/passwd"}, {"uri": "https://x/y.png"},
+                       {"uri": "data/mesh a.bin"}, {"bufferView": 0}]}"#;
+        assert_eq!(
+            external_files(doc),
+            vec![PathBuf::from("data/mesh a.bin"), PathBuf::from("tex/c.png")]
+        );
+        assert!(external_files(b"glTF\x02").is_empty());
+    }
 
     #[test]
     fn data_uris_decode() {

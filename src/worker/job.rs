@@ -14,12 +14,13 @@ use super::events::{
 };
 use crate::error::{Error, Result};
 use crate::job::{self, Manifest, Progress};
-use crate::queue::message::{self, JobRequest, Parsed};
+use crate::queue::message::{self, JobRequest, Parsed, S3Object};
 use crate::queue::sqs::{Queue, Received};
-use crate::settings::Settings;
+use crate::settings::{Settings, hex};
 use crate::storage::MemorySink;
 use crate::storage::s3::Put;
 use crate::telemetry;
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -275,7 +276,12 @@ impl<'a> Job<'a> {
             })?;
         let path = dir.path().join(local_name(&object.key));
         let download = shared.store.download(object, &path, limit);
-        let (bytes, sha256) = timed("download", config.timeouts.download, download).await?;
+        let fetch = async {
+            let (bytes, sha256) = download.await?;
+            self.fetch_external_files(dir.path(), &path, bytes, sha256, limit)
+                .await
+        };
+        let (bytes, sha256) = timed("download", config.timeouts.download, fetch).await?;
         self.input.bytes = Some(bytes);
         self.input.sha256 = Some(sha256.clone());
         let prefix = Config::job_prefix(self.output_root(), &sha256, &settings_hash);
@@ -300,6 +306,77 @@ impl<'a> Job<'a> {
             manifest,
             duplicate,
         })
+    }
+
+    /// Downloads the files a `.gltf` input references (relative to its key) beside it in
+    /// `dir`, within the byte limit. Returns the total size and the content address: for a
+    /// `.gltf` with external files, the SHA-256 of the document's hash followed by each
+    /// file's path and hash; otherwise the input's own SHA-256.
+    async fn fetch_external_files(
+        &self,
+        dir: &std::path::Path,
+        document: &std::path::Path,
+        mut total: u64,
+        sha256: String,
+        limit: u64,
+    ) -> Result<(u64, String)> {
+        let text = tokio::fs::read(document)
+            .await
+            .map_err(|source| Error::Input {
+                path: document.to_path_buf(),
+                source,
+            })?;
+        let files = crate::format::uri::external_files(&text);
+        if files.is_empty() {
+            return Ok((total, sha256));
+        }
+        let input = &self.request.input;
+        let folder = input.key.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut address = Sha256::new();
+        address.update(sha256.as_bytes());
+        for relative in files {
+            let rel_key: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let rel_key = rel_key.join("/");
+            let object = S3Object {
+                bucket: input.bucket.clone(),
+                key: if folder.is_empty() {
+                    rel_key.clone()
+                } else {
+                    format!("{folder}/{rel_key}")
+                },
+            };
+            let local = dir.join(&relative);
+            if let Some(parent) = local.parent() {
+                tokio::fs::create_dir_all(parent)
+                    .await
+                    .map_err(|source| Error::Output {
+                        path: parent.to_path_buf(),
+                        source,
+                    })?;
+            }
+            let fetched = self
+                .shared
+                .store
+                .download(&object, &local, limit - total)
+                .await;
+            let (bytes, sha) = fetched.map_err(|e| match e {
+                Error::LimitExceeded { actual, .. } => Error::LimitExceeded {
+                    what: "input bytes (document and external files)",
+                    actual: total + actual,
+                    limit,
+                    flag: "--max-input-bytes",
+                },
+                other => other,
+            })?;
+            total += bytes;
+            address.update(rel_key.as_bytes());
+            address.update([0]);
+            address.update(sha.as_bytes());
+        }
+        Ok((total, hex(&address.finalize())))
     }
 
     /// The committed outputs another delivery (or worker) already made.

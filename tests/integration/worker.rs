@@ -638,3 +638,59 @@ async fn five_hundred_jobs_none_lost_none_twice() {
         JOBS as f64 / seconds
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gltf_upload_brings_its_external_files() {
+    let local = Local::start();
+    local.bucket(UPLOADS).await;
+    local.bucket(OUTPUTS).await;
+    let jobs = local.queue("jobs", &[]).await;
+    let results = local.queue("results", &[]).await;
+    let (document, bin) = scenes::sphere(8, 12).gltf("data/sphere%20mesh.bin");
+    local
+        .put(UPLOADS, "shop/chair.gltf", document.clone())
+        .await;
+    local
+        .put(UPLOADS, "shop/data/sphere mesh.bin", bin.clone())
+        .await;
+    local
+        .put(UPLOADS, "elsewhere/lonely.gltf", document.clone())
+        .await;
+    let _w = Worker::spawn(
+        Endpoints::Both(&local.moto.endpoint),
+        &jobs,
+        OUTPUTS,
+        &["--results-queue", &results, "--no-render"],
+    );
+    local
+        .send(&jobs, &job_message("shop/chair.gltf", json!({})))
+        .await;
+    let event = local.collect(&results, 1, MINUTE).await.remove(0);
+    assert_eq!(event["status"], "succeeded", "{event:#}");
+    assert_eq!(event["input"]["bytes"], (document.len() + bin.len()) as u64);
+    let address = event["input"]["sha256"].as_str().unwrap();
+    assert_ne!(
+        address,
+        sha(&document),
+        "the address covers the external files too"
+    );
+    assert!(
+        event["output"]["prefix"]
+            .as_str()
+            .unwrap()
+            .starts_with(address)
+    );
+
+    // The same document without its buffer beside it: a permanent failure naming the object.
+    local
+        .send(&jobs, &job_message("elsewhere/lonely.gltf", json!({})))
+        .await;
+    let event = local.collect(&results, 1, MINUTE).await.remove(0);
+    assert_eq!(event["status"], "failed", "{event:#}");
+    assert_eq!(event["error"]["code"], "no_such_object");
+    let reason = event["error"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("s3://uploads/elsewhere/data/sphere mesh.bin"),
+        "{reason}"
+    );
+}
