@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SAMPLE := assets/sample/vase.glb
 FUZZ_SECONDS ?= 600
 
-.PHONY: demo test test-deps system-deps lint bench bench-peers bench-worker fuzz clean
+.PHONY: demo test test-deps system-deps lint bench bench-peers bench-worker release-tarball fuzz clean
 
 ## Process the bundled sample into out/vase/ (renders on a GPU when there is one, else on
 ## Mesa lavapipe).
@@ -41,13 +41,20 @@ system-deps:
 
 MOTO_VENV := tools/moto/venv
 
+# tools/<name>/venv from tools/<name>/requirements.txt, rebuilt when the pins change.
+define python_tool
+	@if ! cmp -s tools/$(1)/requirements.txt tools/$(1)/venv/installed.txt; then \
+		rm -rf tools/$(1)/venv && python3 -m venv tools/$(1)/venv && \
+		tools/$(1)/venv/bin/pip install --quiet -r tools/$(1)/requirements.txt && \
+		cp tools/$(1)/requirements.txt tools/$(1)/venv/installed.txt; \
+	fi
+endef
+
+## The Khronos validator (npm), moto (local S3/SQS) and cfn-lint + checkov (deploy/ checks).
 test-deps: system-deps
 	npm ci --prefix tools/validator --no-audit --no-fund
-	@if ! cmp -s tools/moto/requirements.txt $(MOTO_VENV)/installed.txt; then \
-		rm -rf $(MOTO_VENV) && python3 -m venv $(MOTO_VENV) && \
-		$(MOTO_VENV)/bin/pip install --quiet -r tools/moto/requirements.txt && \
-		cp tools/moto/requirements.txt $(MOTO_VENV)/installed.txt; \
-	fi
+	$(call python_tool,moto)
+	$(call python_tool,iac)
 
 ## Criterion benchmarks (uses ../shared/corpus when present, generated meshes otherwise).
 bench:
@@ -62,6 +69,15 @@ bench-peers: test-deps
 bench-worker: test-deps
 	$(MOTO_VENV)/bin/python bench/worker_load.py --jobs 500
 
+## The tarball the launch template installs: binary, systemd units, drain script, deploy docs.
+release-tarball:
+	$(CARGO) build --release --locked --bin render-worker
+	rm -rf target/release-tarball && mkdir -p target/release-tarball
+	cp target/release/render-worker deploy/systemd/*.service deploy/scripts/lifecycle-drain.sh \
+		deploy/README.md target/release-tarball/
+	tar -czf target/render-worker-x86_64-linux.tar.gz -C target/release-tarball .
+	@echo "target/render-worker-x86_64-linux.tar.gz: upload it to s3://<ArtifactBucket>/<ArtifactKey>"
+
 ## Fuzz the reader for FUZZ_SECONDS (needs cargo-fuzz; nightly features via RUSTC_BOOTSTRAP).
 fuzz:
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
@@ -70,4 +86,4 @@ fuzz:
 
 clean:
 	$(CARGO) clean
-	rm -rf out tools/validator/node_modules $(MOTO_VENV)
+	rm -rf out tools/validator/node_modules tools/*/venv
