@@ -62,7 +62,7 @@ fn thumbnails(c: &mut Criterion) {
             // The same geometry in the order `process` delivers it (LOD 0): cache-, overdraw-
             // and fetch-optimized.
             let mut delivered = asset.clone();
-            render_worker::pipeline::optimize::run(&mut delivered);
+            render_worker::pipeline::optimize::run(&mut delivered, false);
             if let Some(ms) = gpu_ms_per_view(r, &delivered, &cache, size) {
                 gpu_report.push(format!(
                     "{name} {size}px, optimized order: {ms:.3} ms GPU per view"

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::render::View;
-use crate::settings::{Limits, Settings, parse_lods};
+use crate::settings::{Delivery, Limits, Settings, parse_lods};
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -191,9 +191,59 @@ pub struct JobArgs {
     /// Keep border vertices in place (for meshes stitched to others).
     #[arg(long, env = "RENDER_WORKER_LOCK_BORDERS", value_parser = BoolishValueParser::new())]
     pub lock_borders: bool,
+    /// Geometry storage of the written files.
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
     /// Resource limits.
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// Quantization and compression (gltfpack's `-noq`, `-vpf`, `-vp`, `-vn`, `-vt`, `-vc`, `-c`).
+#[derive(Debug, Args)]
+pub struct DeliveryArgs {
+    /// Store vertex attributes as floats (no KHR_mesh_quantization).
+    #[arg(long, env = "RENDER_WORKER_NO_QUANTIZE", value_parser = BoolishValueParser::new())]
+    pub no_quantize: bool,
+    /// Keep positions float while quantizing the other attributes.
+    #[arg(long, env = "RENDER_WORKER_FLOAT_POSITIONS", value_parser = BoolishValueParser::new())]
+    pub float_positions: bool,
+    /// Bits per position component (1-16).
+    #[arg(long, env = "RENDER_WORKER_POSITION_BITS", default_value_t = Delivery::default().position_bits)]
+    pub position_bits: u32,
+    /// Bits per normal and tangent component (1-8).
+    #[arg(long, env = "RENDER_WORKER_NORMAL_BITS", default_value_t = Delivery::default().normal_bits)]
+    pub normal_bits: u32,
+    /// Bits per texture coordinate component (1-16).
+    #[arg(long, env = "RENDER_WORKER_TEXCOORD_BITS", default_value_t = Delivery::default().texcoord_bits)]
+    pub texcoord_bits: u32,
+    /// Bits per colour component (1-8).
+    #[arg(long, env = "RENDER_WORKER_COLOR_BITS", default_value_t = Delivery::default().color_bits)]
+    pub color_bits: u32,
+    /// Buffer compression: none, meshopt (EXT_meshopt_compression) or khr-meshopt
+    /// (KHR_meshopt_compression).
+    #[arg(long, env = "RENDER_WORKER_COMPRESS", default_value = "none")]
+    pub compress: String,
+    /// With --compress: also store uncompressed copies so decoders without meshopt still load
+    /// the files (the extension is then optional).
+    #[arg(long, env = "RENDER_WORKER_COMPRESS_FALLBACK", value_parser = BoolishValueParser::new())]
+    pub compress_fallback: bool,
+}
+
+impl DeliveryArgs {
+    /// The delivery settings these flags describe.
+    pub fn to_delivery(&self) -> Result<Delivery> {
+        Ok(Delivery {
+            quantize: !self.no_quantize,
+            float_positions: self.float_positions,
+            position_bits: self.position_bits,
+            normal_bits: self.normal_bits,
+            texcoord_bits: self.texcoord_bits,
+            color_bits: self.color_bits,
+            compress: self.compress.parse()?,
+            fallback: self.compress_fallback,
+        })
+    }
 }
 
 /// `render-worker inspect`.
@@ -255,6 +305,7 @@ impl JobArgs {
             max_visual_error: self.max_visual_error,
             keep_named: !self.drop_names,
             lock_borders: self.lock_borders,
+            delivery: self.delivery.to_delivery()?,
             limits: self.limits.to_limits(),
             ..Settings::default()
         };

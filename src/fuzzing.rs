@@ -22,7 +22,7 @@ pub fn read_process_write(bytes: &[u8]) {
         return;
     };
     crate::pipeline::prepare(&mut out.asset, &settings, &Timings::default());
-    let glb = format::write_glb(&out.asset);
+    let glb = format::write_glb(&out.asset, crate::settings::Compression::None, false);
     if let Err(e) = format::read_bytes(&glb, &Resources::None, &settings.limits) {
         panic!("our own output does not re-read: {e}");
     }

@@ -6,12 +6,9 @@
 //! so [`Material::for_each_texture_mut`] finds them generically; that is what lets pruning and
 //! deduplication renumber textures without knowing every extension.
 
-use super::Ext;
+use super::{Ext, TextureInfo};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-
-/// `KHR_texture_transform` can override which UV set a texture reads.
-const TEXTURE_TRANSFORM: &str = "KHR_texture_transform";
+use serde_json::Value;
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
@@ -35,42 +32,6 @@ fn is_white(v: &[f32; 4]) -> bool {
 
 fn half() -> f32 {
     0.5
-}
-
-/// A reference from a material to a texture (glTF textureInfo, normalTextureInfo and
-/// occlusionTextureInfo in one type).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TextureInfo {
-    /// Texture index.
-    pub index: usize,
-    /// UV set (`TEXCOORD_n`) the texture is sampled with.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub tex_coord: u32,
-    /// `scale` of a normal texture.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scale: Option<f32>,
-    /// `strength` of an occlusion texture.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub strength: Option<f32>,
-    /// Extensions (e.g. `KHR_texture_transform`) and extras.
-    #[serde(flatten)]
-    pub ext: Ext,
-}
-
-impl TextureInfo {
-    /// The UV set actually read, honouring a `KHR_texture_transform` `texCoord` override.
-    pub fn uv_set(&self) -> u32 {
-        uv_override(&self.ext.extensions).unwrap_or(self.tex_coord)
-    }
-}
-
-fn uv_override(extensions: &Map<String, Value>) -> Option<u32> {
-    extensions
-        .get(TEXTURE_TRANSFORM)?
-        .get("texCoord")?
-        .as_u64()
-        .and_then(|v| u32::try_from(v).ok())
 }
 
 /// `pbrMetallicRoughness`.
@@ -175,6 +136,15 @@ impl Material {
 
     /// Calls `f(&mut texture index, UV set)` for every texture reference, so callers can renumber.
     pub fn for_each_texture_mut(&mut self, mut f: impl FnMut(&mut usize, u32)) {
+        self.for_each_info_mut(|t| {
+            let uv = t.uv_set();
+            f(&mut t.index, uv);
+        });
+    }
+
+    /// Calls `f` on every textureInfo the material holds, core slots and extension slots alike;
+    /// changes to extension slots are written back into their JSON.
+    pub fn for_each_info_mut(&mut self, mut f: impl FnMut(&mut TextureInfo)) {
         if let Some(pbr) = &mut self.pbr_metallic_roughness {
             for t in [
                 &mut pbr.base_color_texture,
@@ -183,8 +153,7 @@ impl Material {
             .into_iter()
             .flatten()
             {
-                let uv = t.uv_set();
-                f(&mut t.index, uv);
+                f(t);
             }
         }
         for t in [
@@ -195,8 +164,7 @@ impl Material {
         .into_iter()
         .flatten()
         {
-            let uv = t.uv_set();
-            f(&mut t.index, uv);
+            f(t);
         }
         for value in self.ext.extensions.values_mut() {
             visit_extension_textures(value, &mut f);
@@ -217,41 +185,20 @@ impl Material {
 
 /// Walks an extension object: any member named `*Texture` holding an object with an integer
 /// `index` is a textureInfo.
-fn visit_extension_textures(value: &mut Value, f: &mut impl FnMut(&mut usize, u32)) {
+fn visit_extension_textures(value: &mut Value, f: &mut impl FnMut(&mut TextureInfo)) {
     let Value::Object(map) = value else { return };
     for (key, member) in map.iter_mut() {
-        if key.ends_with("Texture")
-            && let Value::Object(info) = member
-        {
-            visit_texture_info(info, f);
+        if key.ends_with("Texture") && member.get("index").is_some_and(Value::is_u64) {
+            if let Ok(mut info) = serde_json::from_value::<TextureInfo>(member.clone()) {
+                let before = info.clone();
+                f(&mut info);
+                if info != before {
+                    *member = serde_json::to_value(&info).expect("textureInfo serializes");
+                }
+            }
             continue;
         }
         visit_extension_textures(member, f);
-    }
-}
-
-fn visit_texture_info(info: &mut Map<String, Value>, f: &mut impl FnMut(&mut usize, u32)) {
-    let Some(mut index) = info
-        .get("index")
-        .and_then(Value::as_u64)
-        .and_then(|i| usize::try_from(i).ok())
-    else {
-        return;
-    };
-    let declared = info
-        .get("texCoord")
-        .and_then(Value::as_u64)
-        .and_then(|v| u32::try_from(v).ok())
-        .unwrap_or(0);
-    let uv = info
-        .get("extensions")
-        .and_then(Value::as_object)
-        .and_then(uv_override)
-        .unwrap_or(declared);
-    let before = index;
-    f(&mut index, uv);
-    if index != before {
-        info.insert("index".into(), Value::from(index));
     }
 }
 

@@ -16,9 +16,10 @@ pub mod pose;
 mod scene;
 mod stats;
 mod texture;
+mod texture_info;
 
 pub use animation::{Animation, AnimationSampler, Channel, ChannelTarget};
-pub use material::{AlphaMode, Material, PbrMetallicRoughness, TextureInfo};
+pub use material::{AlphaMode, Material, PbrMetallicRoughness};
 pub use mesh::{
     Attribute, AttributeData, Component, Format, Mesh, Mode, Primitive, Semantic, VariantMapping,
     weight_sum_tolerance,
@@ -27,6 +28,7 @@ pub use pose::Mat4Ext;
 pub use scene::{Camera, InstanceAttribute, Node, Scene, Skin};
 pub use stats::{Bounds, Counts};
 pub use texture::{Image, Sampler, Texture};
+pub use texture_info::{TextureInfo, UvTransform};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -4,9 +4,19 @@
 //! compresses best and what gltfpack writes). Vertex attribute elements are padded to 4 bytes
 //! as glTF requires, with `byteStride` set when padding was needed. Byte-identical accessors are
 //! written once and shared.
+//!
+//! With meshopt compression, [`BinBuilder::finish`] encodes every view the codecs suit (vertex
+//! streams, index buffers, animation keys; not images) and that the codec makes smaller, and
+//! describes each in its view's
+//! extension object. The uncompressed views then either live in a data-less fallback buffer
+//! (the extension is required) or stay in the BIN chunk next to the compressed bytes (the
+//! extension is optional: loaders without a decoder read the plain copy).
 
-use super::schema::{Accessor, BufferView};
+use super::meshopt::{self, Codec, Filter, Mode};
+use super::schema::{Accessor, Buffer, BufferView};
 use crate::asset::{AttributeData, Component, Format};
+use crate::settings::Compression;
+use serde_json::json;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -25,13 +35,30 @@ pub enum Usage {
 /// Accumulates the binary chunk and the accessor/buffer view JSON that describes it.
 #[derive(Default)]
 pub struct BinBuilder {
-    /// The binary chunk so far.
+    /// The binary chunk so far (uncompressed views).
     pub data: Vec<u8>,
-    /// Buffer views (all in buffer 0).
+    /// Buffer views (all in buffer 0 until [`BinBuilder::finish`]).
     pub views: Vec<BufferView>,
     /// Accessors.
     pub accessors: Vec<Accessor>,
     seen: HashMap<u64, Vec<usize>>,
+    compression: Compression,
+    /// Per view: how to compress it, and its filtered bytes when a filter applies.
+    codecs: Vec<Option<(Codec, Option<Vec<u8>>)>>,
+}
+
+/// The finished binary chunk and the JSON arrays that describe it.
+pub struct Finished {
+    /// The GLB BIN chunk, 4-byte padded.
+    pub data: Vec<u8>,
+    /// Buffers: the BIN chunk first, then a fallback buffer when one is needed.
+    pub buffers: Vec<Buffer>,
+    /// Buffer views.
+    pub views: Vec<BufferView>,
+    /// Accessors.
+    pub accessors: Vec<Accessor>,
+    /// True when loaders need the meshopt decoder (no uncompressed copy was written).
+    pub compression_required: bool,
 }
 
 /// Encodes one float as a stored component, rounding and clamping integers.
@@ -93,8 +120,17 @@ fn encode(data: &AttributeData, stride: usize) -> (Vec<u8>, Vec<f64>, Vec<f64>) 
 }
 
 impl BinBuilder {
-    /// Appends `bytes` as a new buffer view, 4-byte aligned.
+    /// A builder whose [`BinBuilder::finish`] applies `compression`.
+    pub fn new(compression: Compression) -> Self {
+        BinBuilder {
+            compression,
+            ..BinBuilder::default()
+        }
+    }
+
+    /// Appends `bytes` as a new buffer view, 4-byte aligned, never compressed.
     pub fn view(&mut self, bytes: &[u8], stride: Option<usize>, target: Option<u32>) -> usize {
+        self.codecs.push(None);
         self.data.resize(self.data.len().next_multiple_of(4), 0);
         self.views.push(BufferView {
             buffer: 0,
@@ -111,6 +147,25 @@ impl BinBuilder {
     /// Writes `data` as an accessor; `bounds` adds `min`/`max` (required for POSITION and
     /// animation inputs). Returns the accessor index, shared with an identical earlier one.
     pub fn accessor(&mut self, data: &AttributeData, usage: Usage, bounds: bool) -> usize {
+        self.accessor_filtered(data, usage, bounds, false)
+    }
+
+    /// Like [`BinBuilder::accessor`] for unit vectors stored as signed normalized bytes
+    /// (normals, tangents): when compressing, they go through the octahedral filter, and the
+    /// plain copy holds what the filter decodes to.
+    pub fn unit_vectors(&mut self, data: &AttributeData) -> usize {
+        let f = data.format;
+        let fits = f.component == Component::I8 && f.normalized && !f.matrix && f.dims >= 3;
+        self.accessor_filtered(data, Usage::Vertex, false, fits)
+    }
+
+    fn accessor_filtered(
+        &mut self,
+        data: &AttributeData,
+        usage: Usage,
+        bounds: bool,
+        octahedral: bool,
+    ) -> usize {
         let f = data.format;
         let elem = f.element_size();
         let stride = if usage == Usage::Vertex {
@@ -118,7 +173,25 @@ impl BinBuilder {
         } else {
             elem
         };
-        let (bytes, min, max) = encode(data, stride);
+        let (mut bytes, min, max) = encode(data, stride);
+        let mut codec = (self.compression != Compression::None
+            && data.count() > 0
+            && stride.is_multiple_of(4)
+            && stride <= 256)
+            .then_some(Codec {
+                mode: Mode::Attributes,
+                filter: Filter::None,
+                count: data.count(),
+                stride,
+            });
+        let mut filtered = None;
+        if let Some(c) = codec.as_mut().filter(|_| octahedral) {
+            c.filter = Filter::Octahedral;
+            let encoded = meshopt::octahedral_i8(&bytes, 8);
+            bytes.clone_from(&encoded);
+            meshopt::unfilter(&mut bytes, c);
+            filtered = Some(encoded);
+        }
         let mut h = DefaultHasher::new();
         (
             usage,
@@ -145,6 +218,7 @@ impl BinBuilder {
         };
         let view_stride = (usage == Usage::Vertex && stride != elem).then_some(stride);
         let view = self.view(&bytes, view_stride, target);
+        self.codecs[view] = codec.map(|c| (c, filtered));
         // Bounds of NaN-free data only (the reader guarantees finite positions).
         let has_data = data.count() > 0 && min.iter().chain(&max).all(|v| v.is_finite());
         self.accessors.push(Accessor {
@@ -178,8 +252,9 @@ impl BinBuilder {
     }
 
     /// Writes an index buffer using 16-bit indices when every index fits below 65535 (65535
-    /// itself is WebGL 2's primitive restart value), 32-bit otherwise.
-    pub fn indices(&mut self, indices: &[u32]) -> usize {
+    /// itself is WebGL 2's primitive restart value), 32-bit otherwise. `triangles` selects the
+    /// triangle codec when compressing.
+    pub fn indices(&mut self, indices: &[u32], triangles: bool) -> usize {
         let max = indices.iter().copied().max().unwrap_or(0);
         let component = if max < 65535 {
             Component::U16
@@ -195,6 +270,20 @@ impl BinBuilder {
             _ => indices.iter().flat_map(|&i| i.to_le_bytes()).collect(),
         };
         let view = self.view(&bytes, None, Some(ELEMENT_ARRAY_BUFFER));
+        if self.compression != Compression::None && !indices.is_empty() {
+            let mode = if triangles && indices.len().is_multiple_of(3) {
+                Mode::Triangles
+            } else {
+                Mode::Indices
+            };
+            let codec = Codec {
+                mode,
+                filter: Filter::None,
+                count: indices.len(),
+                stride: component.size(),
+            };
+            self.codecs[view] = Some((codec, None));
+        }
         self.accessors.push(Accessor {
             buffer_view: Some(view),
             component_type: component.code(),
@@ -203,6 +292,98 @@ impl BinBuilder {
             ..Accessor::default()
         });
         self.accessors.len() - 1
+    }
+}
+
+impl BinBuilder {
+    /// Lays out the final buffers: compresses what can be compressed (see the module docs);
+    /// `fallback` keeps uncompressed copies in the BIN chunk.
+    pub fn finish(mut self, fallback: bool) -> Finished {
+        let Some(extension) = self.compression.extension() else {
+            return self.plain();
+        };
+        let version = if self.compression == Compression::KhrMeshopt {
+            1
+        } else {
+            0
+        };
+        let plain = std::mem::take(&mut self.data);
+        // With a fallback the plain views stay where they are and the compressed bytes follow;
+        // without, only never-compressed views (images) stay in the BIN chunk, and the plain
+        // views move to a buffer that has no data.
+        let mut data = if fallback { plain.clone() } else { vec![] };
+        let mut phantom = 0usize;
+        for (view, codec) in self.views.iter_mut().zip(&self.codecs) {
+            let range = view.byte_offset..view.byte_offset + view.byte_length;
+            // Tiny views can grow under the codec (it has fixed-size headers and tails): those
+            // stay plain.
+            let encoded = codec.as_ref().and_then(|(codec, filtered)| {
+                let src = filtered.as_deref().unwrap_or(&plain[range.clone()]);
+                let encoded = meshopt::encode(src, codec, version);
+                (encoded.len() < view.byte_length).then_some((codec, encoded))
+            });
+            let Some((codec, encoded)) = encoded else {
+                if !fallback {
+                    data.resize(data.len().next_multiple_of(4), 0);
+                    view.byte_offset = data.len();
+                    data.extend_from_slice(&plain[range]);
+                }
+                continue;
+            };
+            data.resize(data.len().next_multiple_of(4), 0);
+            view.ext.extensions.insert(
+                extension.into(),
+                codec.to_json(0, data.len(), encoded.len()),
+            );
+            data.extend_from_slice(&encoded);
+            if !fallback {
+                phantom = phantom.next_multiple_of(4);
+                view.buffer = 1;
+                view.byte_offset = phantom;
+                phantom += view.byte_length;
+            }
+        }
+        data.resize(data.len().next_multiple_of(4), 0);
+        let mut buffers = vec![Buffer {
+            byte_length: data.len(),
+            ..Buffer::default()
+        }];
+        if phantom > 0 {
+            let mut b = Buffer {
+                byte_length: phantom,
+                ..Buffer::default()
+            };
+            b.ext
+                .extensions
+                .insert(extension.into(), json!({ "fallback": true }));
+            buffers.push(b);
+        }
+        Finished {
+            data,
+            buffers,
+            views: self.views,
+            accessors: self.accessors,
+            compression_required: phantom > 0,
+        }
+    }
+
+    fn plain(mut self) -> Finished {
+        self.data.resize(self.data.len().next_multiple_of(4), 0);
+        let buffers = if self.data.is_empty() {
+            vec![]
+        } else {
+            vec![Buffer {
+                byte_length: self.data.len(),
+                ..Buffer::default()
+            }]
+        };
+        Finished {
+            data: self.data,
+            buffers,
+            views: self.views,
+            accessors: self.accessors,
+            compression_required: false,
+        }
     }
 }
 
@@ -258,9 +439,9 @@ mod tests {
     #[test]
     fn small_index_buffers_use_16_bits() {
         let mut b = BinBuilder::default();
-        let a = b.indices(&[0, 1, 65534]);
+        let a = b.indices(&[0, 1, 65534], true);
         assert_eq!(b.accessors[a].component_type, 5123);
-        let a = b.indices(&[0, 1, 65535]);
+        let a = b.indices(&[0, 1, 65535], true);
         assert_eq!(b.accessors[a].component_type, 5125);
     }
 }

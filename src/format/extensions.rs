@@ -4,9 +4,10 @@
 //!   pipeline) or root-level arrays that nothing removes (lights, variants, XMP packets). They
 //!   are kept verbatim and stay required when the input required them.
 //! * Decoded: extensions the reader turns into the asset model (`KHR_mesh_quantization`,
-//!   `EXT_mesh_gpu_instancing`, `KHR_materials_variants` mappings); the writer emits them again.
-//! * Compressed: Draco, meshopt and KTX2 inputs. Until their decoders land, a file that requires
-//!   one is refused; a file that merely uses one is read from its uncompressed fallback.
+//!   `EXT_mesh_gpu_instancing`, `KHR_materials_variants` mappings, meshopt-compressed buffer
+//!   views); the writer emits them again as its settings say.
+//! * Compressed: Draco and KTX2 inputs. Until their decoders land, a file that requires one is
+//!   refused; a file that merely uses one is read from its uncompressed fallback.
 //! * Anything else: refused when required; otherwise removed with a warning, because its
 //!   contents may reference objects the pipeline renumbers, and a stale reference is worse than
 //!   none (gltfpack and glTF-Transform drop unknown extensions for the same reason).
@@ -41,22 +42,15 @@ pub const DECODED: &[&str] = &[
     "KHR_mesh_quantization",
     "EXT_mesh_gpu_instancing",
     "KHR_materials_variants",
+    "EXT_meshopt_compression",
+    "KHR_meshopt_compression",
 ];
 
 /// Compressed encodings read only from their uncompressed fallback for now.
-pub const COMPRESSED: &[&str] = &[
-    "KHR_draco_mesh_compression",
-    "EXT_meshopt_compression",
-    "KHR_meshopt_compression",
-    "KHR_texture_basisu",
-];
+pub const COMPRESSED: &[&str] = &["KHR_draco_mesh_compression", "KHR_texture_basisu"];
 
 /// Compressed encodings whose JSON is removed on read: the fallback data replaces them.
-const STRIPPED_AFTER_FALLBACK: &[&str] = &[
-    "KHR_draco_mesh_compression",
-    "EXT_meshopt_compression",
-    "KHR_meshopt_compression",
-];
+const STRIPPED_AFTER_FALLBACK: &[&str] = &["KHR_draco_mesh_compression"];
 
 /// True for extensions that survive reading.
 pub fn is_kept(name: &str) -> bool {
@@ -142,8 +136,7 @@ pub fn for_each_extension_map(v: &mut Value, f: &mut impl FnMut(&mut Map<String,
 }
 
 /// Refuses compressed data that has no usable fallback, before the JSON that names it is
-/// stripped: Draco primitives whose accessors have no buffer view, and meshopt buffer views
-/// whose fallback buffer holds no data.
+/// stripped: Draco primitives whose accessors have no buffer view.
 pub fn check_fallbacks(doc: &Value) -> Result<()> {
     let accessors = doc.get("accessors").and_then(Value::as_array);
     let has_view = |i: &Value| {
@@ -176,32 +169,6 @@ pub fn check_fallbacks(doc: &Value) -> Result<()> {
                 return Err(Error::UnsupportedExtension(
                     "KHR_draco_mesh_compression".into(),
                 ));
-            }
-        }
-    }
-    let buffers = doc.get("buffers").and_then(Value::as_array);
-    for view in doc
-        .get("bufferViews")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        for name in ["EXT_meshopt_compression", "KHR_meshopt_compression"] {
-            if view.get("extensions").and_then(|e| e.get(name)).is_none() {
-                continue;
-            }
-            let buffer = view
-                .get("buffer")
-                .and_then(Value::as_u64)
-                .and_then(|b| buffers?.get(b as usize));
-            let is_fallback_only = buffer
-                .and_then(|b| b.get("extensions"))
-                .and_then(|e| e.get(name))
-                .and_then(|m| m.get("fallback"))
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            if is_fallback_only {
-                return Err(Error::UnsupportedExtension(name.into()));
             }
         }
     }

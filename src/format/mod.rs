@@ -7,6 +7,7 @@ mod accessor;
 mod bin;
 pub mod extensions;
 pub mod glb;
+pub mod meshopt;
 mod read;
 mod schema;
 pub mod uri;

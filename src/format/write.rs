@@ -11,14 +11,16 @@ use super::bin::{BinBuilder, Usage};
 use super::schema::{self, Root};
 use super::{extensions, glb};
 use crate::asset::{Asset, Attribute, Component, Mode, Primitive, Semantic};
+use crate::settings::Compression;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 const QUANTIZATION: &str = "KHR_mesh_quantization";
 
-/// Serializes `asset` as a GLB file.
-pub fn write_glb(asset: &Asset) -> Vec<u8> {
-    let mut bin = BinBuilder::default();
+/// Serializes `asset` as a GLB file, buffers compressed as `compression` says (`fallback`:
+/// with uncompressed copies, see [`BinBuilder::finish`]).
+pub fn write_glb(asset: &Asset, compression: Compression, fallback: bool) -> Vec<u8> {
+    let mut bin = BinBuilder::new(compression);
     let mut quantized = false;
     let meshes: Vec<schema::Mesh> = asset
         .meshes
@@ -111,21 +113,21 @@ pub fn write_glb(asset: &Asset) -> Vec<u8> {
         ext: asset.ext.clone(),
         ..Root::default()
     };
-    root.buffers = if bin.data.is_empty() {
-        vec![]
-    } else {
-        bin.data.resize(bin.data.len().next_multiple_of(4), 0);
-        vec![schema::Buffer {
-            byte_length: bin.data.len(),
-            ..schema::Buffer::default()
-        }]
-    };
-    root.accessors = std::mem::take(&mut bin.accessors);
-    root.buffer_views = std::mem::take(&mut bin.views);
+    let finished = bin.finish(fallback);
+    root.buffers = finished.buffers;
+    root.accessors = finished.accessors;
+    root.buffer_views = finished.views;
     let mut doc = serde_json::to_value(&root).expect("glTF document serializes");
-    declare_extensions(&mut doc, asset, quantized);
+    let mut required = BTreeSet::new();
+    if quantized {
+        required.insert(QUANTIZATION);
+    }
+    if finished.compression_required {
+        required.extend(compression.extension());
+    }
+    declare_extensions(&mut doc, asset, &required);
     let json = serde_json::to_vec(&doc).expect("JSON value serializes");
-    glb::assemble(&json, &bin.data)
+    glb::assemble(&json, &finished.data)
 }
 
 fn write_primitive(bin: &mut BinBuilder, p: &Primitive, quantized: &mut bool) -> schema::Primitive {
@@ -135,7 +137,12 @@ fn write_primitive(bin: &mut BinBuilder, p: &Primitive, quantized: &mut bool) ->
             .map(|a| {
                 *quantized |= needs_quantization(&a.semantic, a.data.format.component, morph);
                 let bounds = a.semantic == Semantic::Position;
-                let index = bin.accessor(&a.data, Usage::Vertex, bounds);
+                let unit = !morph && matches!(a.semantic, Semantic::Normal | Semantic::Tangent);
+                let index = if unit {
+                    bin.unit_vectors(&a.data)
+                } else {
+                    bin.accessor(&a.data, Usage::Vertex, bounds)
+                };
                 (a.semantic.to_string(), index)
             })
             .collect()
@@ -151,7 +158,10 @@ fn write_primitive(bin: &mut BinBuilder, p: &Primitive, quantized: &mut bool) ->
     }
     schema::Primitive {
         attributes,
-        indices: p.indices.as_ref().map(|i| bin.indices(i)),
+        indices: p
+            .indices
+            .as_ref()
+            .map(|i| bin.indices(i, p.mode == Mode::Triangles)),
         material: p.material,
         mode: (p.mode != Mode::Triangles).then_some(p.mode.code()),
         targets,
@@ -205,18 +215,16 @@ fn needs_quantization(semantic: &Semantic, component: Component, morph: bool) ->
     }
 }
 
-/// Sets `extensionsUsed` from the extension objects present in `doc`, and
-/// `extensionsRequired` from what the input required and is still used.
-fn declare_extensions(doc: &mut Value, asset: &Asset, quantized: bool) {
+/// Sets `extensionsUsed` from the extension objects present in `doc` plus `required`, and
+/// `extensionsRequired` from `required` and what the input required and is still used.
+fn declare_extensions(doc: &mut Value, asset: &Asset, required: &BTreeSet<&str>) {
     let mut used = BTreeSet::new();
     extensions::for_each_extension_map(doc, &mut |e| used.extend(e.keys().cloned()));
-    if quantized {
-        used.insert(QUANTIZATION.to_string());
-    }
+    used.extend(required.iter().map(|n| n.to_string()));
     let required: Vec<String> = used
         .iter()
         .filter(|n| {
-            (quantized && n.as_str() == QUANTIZATION)
+            required.contains(n.as_str())
                 || (asset.extensions_required.contains(*n) && extensions::is_kept(n))
         })
         .cloned()

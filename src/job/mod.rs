@@ -178,30 +178,41 @@ pub fn run(
         .unwrap_or(1.0);
 
     let lods: Mutex<Vec<LodEntry>> = Mutex::new(vec![]);
-    let dropped: Mutex<Vec<Warning>> = Mutex::new(vec![]);
+    let level_warnings: Mutex<Vec<Warning>> = Mutex::new(vec![]);
     let count = settings.lods.len();
     progress.phase("building LODs");
     let write_level = |lod: lod::Lod| -> Result<()> {
         checkpoint(progress)?;
         let s = &lod.stats;
+        let mut asset = lod.asset;
+        let (_, quantize_warnings) = timings.time("quantize", || {
+            pipeline::quantize::run(&mut asset, &settings.delivery)
+        });
+        level_warnings
+            .lock()
+            .expect("warnings lock")
+            .extend(quantize_warnings);
         let visual = match &reference {
-            Some(r) => Some(timings.time("visual_qa", || r.judge(&lod.asset))?),
+            Some(r) => Some(timings.time("visual_qa", || r.judge(&asset))?),
             None => None,
         };
         if let (Some(max), Some(v)) = (settings.max_visual_error, visual)
             && v.flip_mean > max
         {
-            dropped.lock().expect("dropped lock").push(Warning::global(
+            level_warnings.lock().expect("warnings lock").push(Warning::global(
                     "LOD_DROPPED_VISUAL_ERROR",
                     format!(
-                        "LOD {} ({} triangles) dropped: mean FLIP error {:.4} exceeds --max-visual-error {max}",
+                        "LOD {} ({} triangles) level_warnings: mean FLIP error {:.4} exceeds --max-visual-error {max}",
                         s.level, s.triangles, v.flip_mean
                     ),
                 ));
             progress.lod_written(s.level, count);
             return Ok(());
         }
-        let bytes = timings.time("write", || format::write_glb(&lod.asset));
+        let d = &settings.delivery;
+        let bytes = timings.time("write", || {
+            format::write_glb(&asset, d.compress, d.fallback)
+        });
         let file = format!("lod{}.glb", s.level);
         let size = sink.put(&file, &bytes)?;
         lods.lock().expect("lods lock").push(LodEntry {
@@ -228,9 +239,11 @@ pub fn run(
     )?);
     let mut lods = lods.into_inner().expect("lods lock");
     lods.sort_by_key(|l| l.level);
-    let mut dropped = dropped.into_inner().expect("dropped lock");
-    dropped.sort_by(|a, b| a.message.cmp(&b.message));
-    warnings.extend(dropped);
+    let mut level_warnings = level_warnings.into_inner().expect("warnings lock");
+    // Quantization warns once per level about the same streams.
+    level_warnings.sort_by(|a, b| a.message.cmp(&b.message));
+    level_warnings.dedup_by(|a, b| a.message == b.message);
+    warnings.extend(level_warnings);
 
     let manifest = Manifest {
         schema_version: MANIFEST_SCHEMA_VERSION,

@@ -117,7 +117,8 @@ pub fn build(
     let finish = |k: usize| {
         let lod = timings.time("assemble", || assemble(base, &chains, &slots[k]));
         let mut asset = lod;
-        timings.time("optimize", || optimize::run(&mut asset));
+        let compressed = settings.delivery.compress != crate::settings::Compression::None;
+        timings.time("optimize", || optimize::run(&mut asset, compressed));
         let counts = asset.counts();
         let error_absolute = chains
             .iter()

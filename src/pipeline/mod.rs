@@ -12,9 +12,14 @@
 //! 5. [`simplify`]: attribute-aware meshopt simplification from the previous level.
 //! 6. [`optimize`]: vertex cache, overdraw and vertex fetch order (also compacts vertices).
 //!
+//! And last, on each finished level, as it is written:
+//!
+//! 7. [`quantize`]: `KHR_mesh_quantization` storage (the writer then compresses, if asked).
+//!
 //! Welding comes first because simplification and optimization work on shared vertices;
 //! pruning comes before simplification so unused streams do not weigh in the error;
-//! optimization comes last because simplification discards any order. This mirrors gltfpack's
+//! optimization comes after simplification because simplification discards any order;
+//! quantization comes last so no stage works on rounded data. This mirrors gltfpack's
 //! `processMesh` (filter, reindex, filter triangles, simplify, optimize).
 //!
 //! Stages never do I/O; they edit an [`Asset`] and report what they did.
@@ -24,6 +29,7 @@ pub mod dedup;
 pub mod lod;
 pub mod optimize;
 pub mod prune;
+pub mod quantize;
 pub mod repair;
 pub mod simplify;
 pub mod weld;

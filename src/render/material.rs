@@ -105,29 +105,13 @@ fn image_of(asset: &Asset, texture: usize) -> Option<usize> {
         .filter(|&i| i < asset.images.len())
 }
 
-/// Row pair of a KHR_texture_transform (or identity).
+/// Row pair of a KHR_texture_transform (or identity), padded for the uniform buffer.
 fn transform(info: Option<&TextureInfo>) -> ([f32; 4], [f32; 4]) {
-    let t = info.and_then(|i| i.ext.extensions.get("KHR_texture_transform"));
-    let num = |k: &str, i: usize, d: f32| {
-        t.and_then(|t| t.get(k))
-            .and_then(|v| v.get(i))
-            .and_then(Value::as_f64)
-            .map_or(d, |v| v as f32)
-    };
-    let r = t
-        .and_then(|t| t.get("rotation"))
-        .and_then(Value::as_f64)
-        .unwrap_or(0.0) as f32;
-    let (ox, oy, sx, sy) = (
-        num("offset", 0, 0.0),
-        num("offset", 1, 0.0),
-        num("scale", 0, 1.0),
-        num("scale", 1, 1.0),
+    let [r0, r1] = info.map_or(
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+        TextureInfo::uv_transform,
     );
-    // T * R * S with R = [[cos, sin], [-sin, cos]] (row-major): the direction the Khronos
-    // sample renderer and TextureTransformTest's green markers agree on.
-    let (s, c) = r.sin_cos();
-    ([c * sx, s * sy, ox, 0.0], [-s * sx, c * sy, oy, 0.0])
+    ([r0[0], r0[1], r0[2], 0.0], [r1[0], r1[1], r1[2], 0.0])
 }
 
 /// Builds material `index` of `asset` (`None`: the glTF default material).
@@ -290,23 +274,6 @@ fn uniform(m: &Material) -> Uniform {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn texture_transform_matches_the_extension() {
-        let info: TextureInfo =
-            serde_json::from_value(json!({"index": 0, "extensions": {"KHR_texture_transform":
-            {"offset": [0.5, 0.0], "rotation": std::f32::consts::FRAC_PI_2, "scale": [2.0, 1.0]}}}))
-            .unwrap();
-        let (r0, r1) = transform(Some(&info));
-        let apply = |u: f32, v: f32| (r0[0] * u + r0[1] * v + r0[2], r1[0] * u + r1[1] * v + r1[2]);
-        // Scale (1, 0) to (2, 0), rotate a quarter turn to (0, -2), offset to (0.5, -2).
-        let (u, v) = apply(1.0, 0.0);
-        assert!((u - 0.5).abs() < 1e-5 && (v + 2.0).abs() < 1e-5, "{u} {v}");
-        assert_eq!(
-            transform(None),
-            ([1.0, 0.0, 0.0, 0.0], [-0.0, 1.0, 0.0, 0.0])
-        );
-    }
 
     #[test]
     fn spec_gloss_only_materials_are_approximated() {

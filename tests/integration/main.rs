@@ -6,6 +6,7 @@ mod support;
 
 mod bad_input;
 mod corpus;
+mod delivery;
 mod deploy;
 mod goldens;
 mod pipeline;

@@ -64,13 +64,17 @@ fn sphere_chain_reaches_its_targets_and_keeps_its_shape() {
             l.error_absolute + 1e-4,
             &l.file,
         );
-        // The UV seam survives: the texture still wraps all the way round.
+        // The UV seam survives: the texture still wraps all the way round (to within the
+        // 12-bit UV quantization).
         let uv = asset.meshes[0].primitives[0]
             .attribute(&Semantic::TexCoord(0))
             .unwrap();
         let us: Vec<f32> = uv.values.iter().step_by(2).copied().collect();
+        let (lo, hi) = us
+            .iter()
+            .fold((1.0f32, 0.0f32), |(lo, hi), &u| (lo.min(u), hi.max(u)));
         assert!(
-            us.contains(&0.0) && us.contains(&1.0),
+            lo == 0.0 && hi >= 1.0 - 1.0 / 4096.0,
             "LOD {}: seam lost",
             l.level
         );
@@ -121,7 +125,8 @@ fn skinned_meshes_keep_joints_weights_and_animations() {
 #[test]
 fn morph_targets_survive_simplification() {
     let b = scenes::morph_plane();
-    let (m, out, _keep) = run(&b, "morph", &["--error", "1"]);
+    // Float storage: this checks simplification; delivery.rs checks quantized morphs.
+    let (m, out, _keep) = run(&b, "morph", &["--error", "1", "--no-quantize"]);
     for l in &m.lods {
         let a = check::assert_lod_ok(&out.join(&l.file));
         let mesh = &a.meshes[0];
@@ -286,7 +291,12 @@ fn large_meshes_simplify_in_parallel_slabs_without_cracks() {
     // two slabs with their shared border locked. The result must still be closed: every edge
     // (by position) used by exactly two triangles.
     let b = scenes::sphere(400, 800);
-    let (m, out, _keep) = run(&b, "big", &["--lod", "0.5", "--error", "1"]);
+    // Float storage: 14-bit quantization would itself merge pole vertices of this dense sphere.
+    let (m, out, _keep) = run(
+        &b,
+        "big",
+        &["--lod", "0.5", "--error", "1", "--no-quantize"],
+    );
     let l = &m.lods[0];
     assert!(l.triangles as f64 <= m.input.counts.triangles as f64 * 0.5 * 1.05);
     let a = check::assert_lod_ok(&out.join(&l.file));

@@ -461,6 +461,8 @@ async fn the_heartbeat_keeps_a_long_job_invisible() {
         "the job took {ms} ms: too short to outlive the visibility timeout"
     );
     assert_eq!(event["receive_count"], 1);
+    // The event goes out before the job is counted: wait for the count (it raced once).
+    w.wait_metric("render_worker_jobs_total", 1.0, MINUTE).await;
     // The TestEvent and the job: received once each although the job outlived its
     // visibility timeout several times.
     assert_eq!(
@@ -617,6 +619,9 @@ async fn five_hundred_jobs_none_lost_none_twice() {
             .iter()
             .all(|e| e["status"] == "succeeded" && e["duplicate"] == false)
     );
+    // The events go out before the jobs are counted.
+    w.wait_metric("render_worker_jobs_total", JOBS as f64, MINUTE)
+        .await;
     assert_eq!(
         w.metric("render_worker_jobs_total{result=\"succeeded\"}"),
         JOBS as f64

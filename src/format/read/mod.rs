@@ -8,6 +8,7 @@
 
 mod checks;
 mod mesh;
+mod meshopt;
 mod scene;
 
 use super::accessor::Decoder;
@@ -69,7 +70,7 @@ pub fn read_bytes(bytes: &[u8], resources: &Resources, limits: &Limits) -> Resul
     let required = string_array(&doc, "extensionsRequired");
     extensions::check_fallbacks(&doc)?;
     let dropped = extensions::enforce(&mut doc)?;
-    let root: Root = serde_path_to_error::deserialize(doc).map_err(|e| Error::Json {
+    let mut root: Root = serde_path_to_error::deserialize(doc).map_err(|e| Error::Json {
         pointer: Some(path_to_pointer(&e.path().to_string())),
         position: None,
         message: e.inner().to_string(),
@@ -86,7 +87,10 @@ pub fn read_bytes(bytes: &[u8], resources: &Resources, limits: &Limits) -> Resul
     check_limits(&root, limits)?;
 
     let mut budget = limits.max_input_bytes.saturating_sub(bytes.len() as u64);
-    let buffers = load_buffers(&root, bin, resources, &mut budget)?;
+    let mut buffers = load_buffers(&root, bin, resources, &mut budget)?;
+    // Decoded bytes have their own allowance, so `bytes_read` stays what was read.
+    let mut decode_budget = limits.max_input_bytes;
+    meshopt::decode_views(&mut root, &mut buffers, &mut decode_budget)?;
     let buffer_refs: Vec<Option<&[u8]>> = buffers.iter().map(|b| b.as_deref()).collect();
     let decoder = Decoder {
         root: &root,
@@ -121,7 +125,12 @@ pub fn read_bytes(bytes: &[u8], resources: &Resources, limits: &Limits) -> Resul
         skins: vec![],
         animations: vec![],
         cameras: root.cameras.clone(),
-        extensions_required: required.iter().cloned().collect(),
+        // Decoded compression is no longer a requirement of the asset.
+        extensions_required: required
+            .iter()
+            .filter(|n| !meshopt::NAMES.contains(&n.as_str()))
+            .cloned()
+            .collect(),
         ext: root.ext.clone(),
     };
     scene::read_scene_objects(&decoder, &mut asset, &mut problems, &mut warnings)?;
@@ -235,7 +244,9 @@ fn load_buffers<'a>(
 ) -> Result<Vec<Option<Cow<'a, [u8]>>>> {
     let mut used = vec![false; root.buffers.len()];
     for v in &root.buffer_views {
-        if let Some(u) = used.get_mut(v.buffer) {
+        // A compressed view reads its encoded bytes, not its (possibly data-less) own buffer.
+        let b = meshopt::source_buffer(v).unwrap_or(v.buffer);
+        if let Some(u) = used.get_mut(b) {
             *u = true;
         }
     }

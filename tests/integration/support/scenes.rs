@@ -79,6 +79,38 @@ pub fn sphere(rings: u32, segments: u32) -> Builder {
     b
 }
 
+/// Two spheres in one mesh sharing a tiling material: one's UVs run from -1 to 3, the other's
+/// stay in [0, 1], and the material already has a rotated `KHR_texture_transform`. Quantizing the
+/// UVs must map the shared range through the material's transform.
+pub fn tiled_spheres() -> Builder {
+    let mut b = Builder::new();
+    let t = checker(&mut b, 64);
+    let mat = b.push(
+        "materials",
+        json!({"name": "Tiles", "pbrMetallicRoughness": {"baseColorTexture": {"index": t,
+            "extensions": {"KHR_texture_transform": {"rotation": 0.3, "scale": [0.5, 0.5]}}}}}),
+    );
+    let mut primitives = vec![];
+    for (shift, tiles) in [(0.0f32, 4.0f32), (3.0, 1.0)] {
+        let (mut p, n, mut uv, idx) = sphere_geometry(12, 24, 1.0);
+        p.iter_mut().step_by(3).for_each(|x| *x += shift);
+        uv.iter_mut()
+            .for_each(|u| *u = *u * tiles - (tiles - 1.0) / 4.0);
+        let pos = b.floats(&p, "VEC3", true);
+        let nrm = b.floats(&n, "VEC3", false);
+        let tex = b.floats(&uv, "VEC2", false);
+        let ind = b.indices(&idx);
+        primitives.push(
+            json!({"attributes": {"POSITION": pos, "NORMAL": nrm, "TEXCOORD_0": tex},
+            "indices": ind, "material": mat}),
+        );
+    }
+    b.uses("KHR_texture_transform", false);
+    let mesh = b.push("meshes", json!({"name": "Tiled", "primitives": primitives}));
+    b.root_node(json!({"name": "Spheres", "mesh": mesh}));
+    b
+}
+
 /// A cylinder along +Y skinned to two joints, with an animation bending the upper joint.
 pub fn skinned_tube() -> Builder {
     let mut b = Builder::new();

@@ -5,6 +5,10 @@
 //! produce the same files from the same input. Limits only decide whether an input is accepted
 //! and are left out of the hash.
 
+mod delivery;
+
+pub use delivery::{Compression, Delivery};
+
 use crate::error::{Error, Result};
 use crate::render::View;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -180,6 +184,8 @@ pub struct Settings {
     pub lock_borders: bool,
     /// Attribute weights of the simplification error.
     pub weights: AttributeWeights,
+    /// Quantization and compression of the written files.
+    pub delivery: Delivery,
     /// Resource limits (not part of the hash).
     #[serde(skip_serializing)]
     pub limits: Limits,
@@ -202,6 +208,7 @@ impl Default for Settings {
             keep_named: true,
             lock_borders: false,
             weights: AttributeWeights::default(),
+            delivery: Delivery::default(),
             limits: Limits::default(),
         }
     }
@@ -226,6 +233,7 @@ impl Settings {
                 "--max-visual-error {v}: expected a FLIP error in [0, 1]"
             )));
         }
+        self.delivery.validate()?;
         let e = self.max_error;
         if !(e > 0.0 && e <= 1.0) {
             return Err(Error::Settings(format!(

@@ -1,0 +1,202 @@
+//! Quantization for delivery (`KHR_mesh_quantization`), gltfpack's scheme and defaults.
+//!
+//! * Positions: unsigned 16-bit integers on one grid for the whole model (14 bits by default),
+//!   so parts that touch stay touching; the grid's offset and step become a node transform or
+//!   are folded into inverse bind matrices ([`positions`]). Morph position deltas share the grid.
+//! * Normals and tangents: signed normalized bytes (8 bits), renormalized first.
+//! * Texture coordinates: unsigned normalized shorts holding 12 significant bits; UVs outside
+//!   [0, 1] are mapped through a per-material `KHR_texture_transform` ([`texcoords`]).
+//! * Colours: unsigned normalized bytes (8 bits) when every value lies in [0, 1].
+//! * Skin weights: unsigned normalized bytes whose sum is exactly 255 per vertex.
+//!
+//! The asset keeps holding floats; after this stage they are the exact values the writer will
+//! store, so what is rendered and measured afterwards is what ships. The stage runs on every LOD
+//! just before writing, after optimization (gltfpack's order).
+
+mod positions;
+mod texcoords;
+
+use crate::asset::{Asset, AttributeData, Component, Format, Primitive, Semantic};
+use crate::report::Warning;
+use crate::settings::Delivery;
+
+/// What quantization did, for the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Quantized {
+    /// Position grid step in the meshes' own units (0 when positions stayed float).
+    pub position_step: f32,
+}
+
+/// Quantizes `asset` in place as `delivery` says; returns what it did and warnings about
+/// streams it had to leave as floats.
+pub fn run(asset: &mut Asset, delivery: &Delivery) -> (Quantized, Vec<Warning>) {
+    let mut report = Quantized::default();
+    let mut warnings = vec![];
+    if !delivery.quantize {
+        return (report, warnings);
+    }
+    if !delivery.float_positions {
+        let (step, w) = positions::run(asset, delivery.position_bits);
+        report.position_step = step;
+        warnings.extend(w);
+    }
+    warnings.extend(texcoords::run(asset, delivery.texcoord_bits));
+    for mesh in &mut asset.meshes {
+        for p in &mut mesh.primitives {
+            quantize_vectors(p, delivery.normal_bits);
+            quantize_colors(p, delivery.color_bits);
+            quantize_weights(p);
+        }
+    }
+    (report, warnings)
+}
+
+/// A float stream that quantization may rewrite.
+fn is_float(data: &AttributeData) -> bool {
+    data.format.component == Component::F32
+}
+
+fn normalized(component: Component, dims: usize) -> Format {
+    Format {
+        component,
+        normalized: true,
+        dims,
+        matrix: false,
+    }
+}
+
+/// `bits`-bit unsigned value of `v` in [0, 1], stored in the top bits of a `storage_bits`
+/// integer (low bits zero: identical low bits compress to nothing), as the normalized float a
+/// reader will see.
+fn unorm(v: f32, bits: u32, storage_bits: u32) -> f32 {
+    let shift = storage_bits - bits;
+    let max = (1u32 << storage_bits) - 1;
+    let q = (v.clamp(0.0, 1.0) * max as f32 / (1u32 << shift) as f32).round() as u32;
+    let stored = (q << shift).min(max - (max % (1 << shift)));
+    stored as f32 / max as f32
+}
+
+/// `bits`-bit signed value of `v` in [-1, 1] stored in a signed byte, as the normalized float a
+/// reader will see.
+fn snorm8(v: f32, bits: u32) -> f32 {
+    let levels = ((1u32 << (bits - 1)) - 1).max(1) as f32;
+    let q = (v.clamp(-1.0, 1.0) * levels).round() / levels;
+    (q * 127.0).round() / 127.0
+}
+
+/// Normals and tangents as signed normalized bytes (unit length first).
+fn quantize_vectors(p: &mut Primitive, bits: u32) {
+    for a in &mut p.attributes {
+        if !matches!(a.semantic, Semantic::Normal | Semantic::Tangent) || !is_float(&a.data) {
+            continue;
+        }
+        let dims = a.data.format.dims;
+        for v in a.data.values.chunks_exact_mut(dims) {
+            let len = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+            let inv = if len > 0.0 { 1.0 / len } else { 0.0 };
+            for (k, c) in v.iter_mut().enumerate() {
+                // The tangent's w is a handedness sign, not a component of the direction.
+                let x = if k < 3 { *c * inv } else { c.signum() };
+                *c = snorm8(x, bits);
+            }
+        }
+        a.data.format = normalized(Component::I8, dims);
+    }
+}
+
+/// Colours as unsigned normalized bytes, when they fit [0, 1] (HDR colours stay float).
+fn quantize_colors(p: &mut Primitive, bits: u32) {
+    for a in &mut p.attributes {
+        let fits = a.data.values.iter().all(|v| (0.0..=1.0).contains(v));
+        if !matches!(a.semantic, Semantic::Color(_)) || !is_float(&a.data) || !fits {
+            continue;
+        }
+        for v in &mut a.data.values {
+            *v = unorm(*v, bits, 8);
+        }
+        a.data.format = normalized(Component::U8, a.data.format.dims);
+    }
+}
+
+/// Skin weights as unsigned normalized bytes summing to exactly 255 per vertex over all
+/// `WEIGHTS_n` sets (the rounding error goes to the largest weight, as gltfpack does).
+fn quantize_weights(p: &mut Primitive) {
+    let sets: Vec<usize> = (0..p.attributes.len())
+        .filter(|&i| matches!(p.attributes[i].semantic, Semantic::Weights(_)))
+        .collect();
+    if sets.is_empty() || sets.iter().any(|&i| p.attributes[i].data.format.dims != 4) {
+        return;
+    }
+    for v in 0..p.vertex_count() {
+        let mut q: Vec<i32> = vec![];
+        for &i in &sets {
+            q.extend(
+                p.attributes[i]
+                    .data
+                    .get(v)
+                    .iter()
+                    .map(|w| (w.clamp(0.0, 1.0) * 255.0).round() as i32),
+            );
+        }
+        let largest = (0..q.len()).max_by_key(|&k| q[k]).unwrap_or(0);
+        q[largest] += 255 - q.iter().sum::<i32>();
+        if q[largest] < 0 {
+            continue; // all-zero weights: leave for the validator to report as they were
+        }
+        for (s, &i) in sets.iter().enumerate() {
+            let values = &mut p.attributes[i].data.values[v * 4..v * 4 + 4];
+            for (k, w) in values.iter_mut().enumerate() {
+                *w = q[s * 4 + k] as f32 / 255.0;
+            }
+        }
+    }
+    for &i in &sets {
+        p.attributes[i].data.format = normalized(Component::U8, 4);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asset::Attribute;
+
+    #[test]
+    fn unorm_keeps_the_top_bits_and_never_overflows() {
+        assert_eq!(unorm(0.0, 12, 16), 0.0);
+        assert_eq!(unorm(1.0, 12, 16), 65520.0 / 65535.0);
+        let v = unorm(0.3, 12, 16) * 65535.0;
+        assert_eq!(v.round() as u32 % 16, 0);
+        assert!((unorm(0.3, 12, 16) - 0.3).abs() < 1.0 / 4096.0);
+        assert_eq!(unorm(1.0, 8, 8), 1.0);
+    }
+
+    #[test]
+    fn weights_sum_to_255() {
+        let mut p = Primitive {
+            attributes: vec![Attribute {
+                semantic: Semantic::Weights(0),
+                data: AttributeData::new_float(4, vec![0.333, 0.333, 0.334, 0.0]),
+            }],
+            ..Primitive::default()
+        };
+        quantize_weights(&mut p);
+        let w = p.attribute(&Semantic::Weights(0)).unwrap();
+        let sum: f32 = w.values.iter().map(|v| (v * 255.0).round()).sum();
+        assert_eq!(sum, 255.0);
+        assert_eq!(w.format.component, Component::U8);
+    }
+
+    #[test]
+    fn normals_become_unit_bytes() {
+        let mut p = Primitive {
+            attributes: vec![Attribute {
+                semantic: Semantic::Normal,
+                data: AttributeData::new_float(3, vec![0.0, 2.0, 0.0]),
+            }],
+            ..Primitive::default()
+        };
+        quantize_vectors(&mut p, 8);
+        assert_eq!(p.attributes[0].data.values, vec![0.0, 1.0, 0.0]);
+        assert_eq!(p.attributes[0].data.format, normalized(Component::I8, 3));
+    }
+}

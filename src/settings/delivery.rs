@@ -1,0 +1,110 @@
+//! How the delivered files store geometry: quantization and compression.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Buffer compression of the written GLBs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Compression {
+    /// Plain buffer views.
+    #[default]
+    None,
+    /// `EXT_meshopt_compression`: vertex codec format v0, readable by every meshopt decoder
+    /// (three.js, Babylon.js, `<model-viewer>`).
+    Meshopt,
+    /// `KHR_meshopt_compression`: vertex codec format v1 (smaller; needs meshoptimizer 0.23+
+    /// decoders).
+    KhrMeshopt,
+}
+
+impl std::str::FromStr for Compression {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "none" => Ok(Compression::None),
+            "meshopt" => Ok(Compression::Meshopt),
+            "khr-meshopt" => Ok(Compression::KhrMeshopt),
+            _ => Err(Error::Settings(format!(
+                "--compress {s:?}: expected none, meshopt or khr-meshopt"
+            ))),
+        }
+    }
+}
+
+impl Compression {
+    /// The glTF extension that carries it, if any.
+    pub fn extension(self) -> Option<&'static str> {
+        match self {
+            Compression::None => None,
+            Compression::Meshopt => Some("EXT_meshopt_compression"),
+            Compression::KhrMeshopt => Some("KHR_meshopt_compression"),
+        }
+    }
+}
+
+/// Storage of the delivered geometry. Defaults are gltfpack's (`-vp 14 -vt 12 -vn 8 -vc 8`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Delivery {
+    /// Quantize vertex attributes (`KHR_mesh_quantization`). Default true.
+    pub quantize: bool,
+    /// Keep positions as floats while quantizing the other attributes. Default false.
+    pub float_positions: bool,
+    /// Bits per position component, 1-16 (unsigned integers on one grid for the whole model,
+    /// dequantized by node transforms or inverse bind matrices). Default 14.
+    pub position_bits: u32,
+    /// Bits per normal and tangent component, 1-8 (signed normalized bytes). Default 8.
+    pub normal_bits: u32,
+    /// Bits per texture coordinate component, 1-16 (unsigned normalized shorts; UVs outside
+    /// [0, 1] get a `KHR_texture_transform` per material). Default 12.
+    pub texcoord_bits: u32,
+    /// Bits per colour component, 1-8 (unsigned normalized bytes). Default 8.
+    pub color_bits: u32,
+    /// Buffer compression. Default none.
+    pub compress: Compression,
+    /// With compression: also write an uncompressed copy of every compressed buffer view, so
+    /// loaders without a meshopt decoder still read the file (the extension is then not
+    /// required). Default false.
+    pub fallback: bool,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Delivery {
+            quantize: true,
+            float_positions: false,
+            position_bits: 14,
+            normal_bits: 8,
+            texcoord_bits: 12,
+            color_bits: 8,
+            compress: Compression::None,
+            fallback: false,
+        }
+    }
+}
+
+impl Delivery {
+    /// Checks the bit counts.
+    pub fn validate(&self) -> Result<()> {
+        for (flag, bits, max) in [
+            ("--position-bits", self.position_bits, 16),
+            ("--normal-bits", self.normal_bits, 8),
+            ("--texcoord-bits", self.texcoord_bits, 16),
+            ("--color-bits", self.color_bits, 8),
+        ] {
+            if !(1..=max).contains(&bits) {
+                return Err(Error::Settings(format!(
+                    "{flag} {bits}: expected 1 to {max} bits"
+                )));
+            }
+        }
+        if self.fallback && self.compress == Compression::None {
+            return Err(Error::Settings(
+                "--compress-fallback needs --compress meshopt or khr-meshopt".into(),
+            ));
+        }
+        Ok(())
+    }
+}

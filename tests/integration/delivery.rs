@@ -1,0 +1,281 @@
+//! Quantized and meshopt-compressed outputs: they re-read (through our meshopt decoder) to the
+//! same geometry as lossless outputs, within the quantization grid; they declare the right
+//! extensions; each step makes the files smaller; and the Khronos validator accepts them.
+
+use crate::support::{check, features, scenes, tools};
+use glam::Vec3;
+use render_worker::asset::pose::skinned_positions;
+use render_worker::asset::{Asset, Semantic};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The delivery variants under test, lossless first.
+const VARIANTS: &[(&str, &[&str])] = &[
+    ("float", &["--no-quantize"]),
+    ("quantized", &[]),
+    ("meshopt", &["--compress", "meshopt"]),
+    ("khr", &["--compress", "khr-meshopt"]),
+    (
+        "fallback",
+        &["--compress", "meshopt", "--compress-fallback"],
+    ),
+];
+
+/// World-space vertex positions of every drawn primitive (skinned ones through their joints),
+/// plus, for morphed meshes, the positions with the first target fully applied.
+fn world_points(a: &Asset) -> Vec<Vec3> {
+    let scene = a.default_scene().unwrap();
+    let world = a.world_matrices(scene);
+    let all = a.world_matrices_all();
+    let mut out = vec![];
+    for (n, node) in a.nodes.iter().enumerate() {
+        let (Some(m), Some(mesh)) = (world[n], node.mesh) else {
+            continue;
+        };
+        for p in &a.meshes[mesh].primitives {
+            if let Some(skin) = node.skin {
+                out.extend(skinned_positions(
+                    p,
+                    &a.joint_matrices(&a.skins[skin], &all),
+                ));
+                continue;
+            }
+            let local = p.positions().iter().map(|v| Vec3::from(*v));
+            out.extend(local.clone().map(|v| m.transform_point3(v)));
+            if let Some(t) = p.targets.first() {
+                let d = t.iter().find(|a| a.semantic == Semantic::Position).unwrap();
+                out.extend(
+                    local
+                        .enumerate()
+                        .map(|(i, v)| m.transform_point3(v + Vec3::from_slice(d.data.get(i)))),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Texture-space UVs (base colour transform applied) of every primitive with a base colour map.
+fn texture_uvs(a: &Asset) -> Vec<Vec3> {
+    let mut out = vec![];
+    for (_, _, p) in a.primitives() {
+        let info = p
+            .material
+            .and_then(|m| a.materials[m].pbr_metallic_roughness.as_ref())
+            .and_then(|pbr| pbr.base_color_texture.as_ref());
+        let (Some(info), Some(uv)) = (info, p.attribute(&Semantic::TexCoord(0))) else {
+            continue;
+        };
+        let [r0, r1] = info.uv_transform();
+        for v in uv.values.chunks_exact(2) {
+            let (u, w) = (v[0], v[1]);
+            out.push(Vec3::new(
+                r0[0] * u + r0[1] * w + r0[2],
+                r1[0] * u + r1[1] * w + r1[2],
+                0.0,
+            ));
+        }
+    }
+    out
+}
+
+/// Largest distance from a point of `a` to its nearest point in `b` (a grid of `cell`-sized
+/// buckets keeps it linear).
+fn directed_hausdorff(a: &[Vec3], b: &[Vec3], cell: f32) -> f32 {
+    let key = |p: Vec3| (p / cell).floor().as_ivec3();
+    let mut grid: HashMap<glam::IVec3, Vec<Vec3>> = HashMap::new();
+    for &p in b {
+        grid.entry(key(p)).or_default().push(p);
+    }
+    a.iter()
+        .map(|&p| {
+            let k = key(p);
+            let mut best = f32::INFINITY;
+            for dx in -1..=1 {
+                for dy in -1..=1 {
+                    for dz in -1..=1 {
+                        for q in grid
+                            .get(&(k + glam::IVec3::new(dx, dy, dz)))
+                            .into_iter()
+                            .flatten()
+                        {
+                            best = best.min(p.distance(*q));
+                        }
+                    }
+                }
+            }
+            best
+        })
+        .fold(0.0, f32::max)
+}
+
+fn assert_same_points(what: &str, a: &[Vec3], b: &[Vec3], tolerance: f32) {
+    assert!(!a.is_empty(), "{what}: nothing to compare");
+    let d = directed_hausdorff(a, b, tolerance).max(directed_hausdorff(b, a, tolerance));
+    assert!(d <= tolerance, "{what}: {d} apart (tolerance {tolerance})");
+}
+
+fn json_of(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap();
+    let len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    serde_json::from_slice(&bytes[20..20 + len]).unwrap()
+}
+
+fn names(doc: &serde_json::Value, key: &str) -> Vec<String> {
+    doc[key]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Processes `input` (LOD 0 only) in every variant; returns the LOD file of each.
+fn outputs(input: &Path, out: &Path) -> Vec<PathBuf> {
+    VARIANTS
+        .iter()
+        .map(|(name, flags)| {
+            let mut args = vec!["--lod", "1"];
+            args.extend_from_slice(flags);
+            let (_, dir) = check::process(input, &out.join(name), &args);
+            dir.join("lod0.glb")
+        })
+        .collect()
+}
+
+#[test]
+fn quantized_and_compressed_outputs_decode_to_the_same_geometry() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut fixtures = vec![
+        ("sphere", scenes::sphere(24, 48)),
+        ("tube", scenes::skinned_tube()),
+        ("morph", scenes::morph_plane()),
+        ("sink", scenes::kitchen_sink()),
+        ("vase", scenes::vase()),
+        ("tiled", scenes::tiled_spheres()),
+    ];
+    fixtures.extend(features::all());
+    let mut to_validate = vec![];
+    for (name, b) in &fixtures {
+        let input = dir.path().join(format!("{name}.glb"));
+        std::fs::write(&input, b.glb()).unwrap();
+        let files = outputs(&input, &dir.path().join(name));
+        let assets: Vec<Asset> = files.iter().map(|f| check::assert_lod_ok(f)).collect();
+        // Binary chunk sizes: on tiny fixtures the JSON of the dequantization nodes can outweigh
+        // what quantization saves, so the JSON is left out.
+        let size = |i: usize| {
+            let bytes = std::fs::read(&files[i]).unwrap();
+            bytes.len() - u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize
+        };
+        // Fixtures of a few hundred bytes (the sink, the feature quads) have views too small
+        // for the codec to gain on, and dequantization nodes that outweigh the savings.
+        let tiny = size(0) < 2048;
+        let float = &assets[0];
+        let diagonal = float.bounds().unwrap().diagonal();
+        let reference = world_points(float);
+        let reference_uvs = texture_uvs(float);
+        for ((variant, _), (asset, file)) in VARIANTS.iter().zip(assets.iter().zip(&files)).skip(1)
+        {
+            let what = format!("{name} {variant}");
+            // 14-bit positions: within 1e-4 of the model's size (the grid step is 6e-5).
+            assert_same_points(&what, &world_points(asset), &reference, 1e-4 * diagonal);
+            if !reference_uvs.is_empty() {
+                // 12-bit UVs (over the UV range when it exceeds [0, 1]).
+                assert_same_points(
+                    &format!("{what} UVs"),
+                    &texture_uvs(asset),
+                    &reference_uvs,
+                    2e-3,
+                );
+            }
+            let doc = json_of(file);
+            if *name == "tiled" {
+                // Regression guard: the range must travel in the transform, not be dropped.
+                let t = &doc["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"];
+                let scale = t["extensions"]["KHR_texture_transform"]["scale"][0].as_f64();
+                assert!(scale.unwrap() > 1.5, "{what}: {t}");
+            }
+            let required = names(&doc, "extensionsRequired");
+            assert!(
+                required.contains(&"KHR_mesh_quantization".to_string()),
+                "{what}: {required:?}"
+            );
+            let used = names(&doc, "extensionsUsed");
+            let chosen = match *variant {
+                "meshopt" | "fallback" => Some("EXT_meshopt_compression"),
+                "khr" => Some("KHR_meshopt_compression"),
+                _ => None,
+            };
+            for n in ["EXT_meshopt_compression", "KHR_meshopt_compression"] {
+                let is_used = used.iter().any(|u| u == n);
+                if !tiny {
+                    assert_eq!(is_used, chosen == Some(n), "{what}: {used:?}");
+                }
+                assert!(!is_used || chosen == Some(n), "{what}: {used:?}");
+                let is_required = required.iter().any(|u| u == n);
+                assert_eq!(is_required, is_used && *variant != "fallback", "{what}");
+            }
+        }
+        let smaller = |a: usize, b: usize| size(a) < size(b) || (tiny && size(a) == size(b));
+        assert!(smaller(1, 0), "{name}: quantized not smaller");
+        assert!(smaller(2, 1), "{name}: meshopt not smaller than quantized");
+        assert!(smaller(2, 4), "{name}: the fallback copy is missing");
+        to_validate.extend(files);
+    }
+    let reports = tools::validate(&to_validate);
+    for r in &reports {
+        assert_eq!(r.errors, 0, "{}: {:?} {:?}", r.file, r.codes, r.messages);
+    }
+}
+
+#[test]
+fn gltfpack_compressed_files_are_read() {
+    // gltfpack -cc writes every filter (octahedral normals, quaternion rotations, exponential
+    // animation keys) and the fallback buffer without data: reading its output must give the
+    // same scene as reading gltfpack's uncompressed output.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("tube.glb");
+    std::fs::write(&input, scenes::skinned_tube().glb()).unwrap();
+    let gltfpack = tools::root().join("tools/validator/node_modules/.bin/gltfpack");
+    let pack = |flags: &[&str], name: &str| {
+        let out = dir.path().join(name);
+        let status = std::process::Command::new(&gltfpack)
+            .arg("-i")
+            .arg(&input)
+            .arg("-o")
+            .arg(&out)
+            .args(flags)
+            .output()
+            .expect("gltfpack runs (make test-deps)");
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        check::assert_lod_ok(&out)
+    };
+    let plain = pack(&[], "plain.glb");
+    let packed = pack(&["-cc"], "packed.glb");
+    let diagonal = plain.bounds().unwrap().diagonal();
+    assert_same_points(
+        "gltfpack -cc",
+        &world_points(&packed),
+        &world_points(&plain),
+        1e-5 * diagonal,
+    );
+    let keys = |a: &Asset| -> Vec<f32> {
+        a.animations
+            .iter()
+            .flat_map(|x| &x.samplers)
+            .flat_map(|s| s.output.values.clone())
+            .collect()
+    };
+    let (k0, k1) = (keys(&plain), keys(&packed));
+    assert_eq!(k0.len(), k1.len());
+    let worst = k0
+        .iter()
+        .zip(&k1)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(worst < 1e-3, "animation keys differ by {worst}");
+}
