@@ -5,9 +5,10 @@
 //!   are kept verbatim and stay required when the input required them.
 //! * Decoded: extensions the reader turns into the asset model (`KHR_mesh_quantization`,
 //!   `EXT_mesh_gpu_instancing`, `KHR_materials_variants` mappings, meshopt-compressed buffer
-//!   views); the writer emits them again as its settings say.
-//! * Compressed: Draco and KTX2 inputs. Until their decoders land, a file that requires one is
-//!   refused; a file that merely uses one is read from its uncompressed fallback.
+//!   views, Draco-compressed primitives); the writer emits them again as its settings say
+//!   (Draco never: meshopt is what the writer compresses with).
+//! * Compressed textures: KTX2 inputs. Until their transcoder lands, a file that requires one
+//!   is refused; a file that merely uses one is read from its fallback image.
 //! * Anything else: refused when required; otherwise removed with a warning, because its
 //!   contents may reference objects the pipeline renumbers, and a stale reference is worse than
 //!   none (gltfpack and glTF-Transform drop unknown extensions for the same reason).
@@ -44,13 +45,8 @@ pub const DECODED: &[&str] = &[
     "KHR_materials_variants",
     "EXT_meshopt_compression",
     "KHR_meshopt_compression",
+    "KHR_draco_mesh_compression",
 ];
-
-/// Compressed encodings read only from their uncompressed fallback for now.
-pub const COMPRESSED: &[&str] = &["KHR_draco_mesh_compression", "KHR_texture_basisu"];
-
-/// Compressed encodings whose JSON is removed on read: the fallback data replaces them.
-const STRIPPED_AFTER_FALLBACK: &[&str] = &["KHR_draco_mesh_compression"];
 
 /// True for extensions that survive reading.
 pub fn is_kept(name: &str) -> bool {
@@ -60,7 +56,7 @@ pub fn is_kept(name: &str) -> bool {
 /// Checks `extensionsRequired` and removes what is not kept from every `extensions` object of
 /// the document (never from `extras`, which is user data).
 ///
-/// Returns the names of removed extensions that were neither compressed fallbacks nor known.
+/// Returns the names of the removed extensions.
 pub fn enforce(doc: &mut Value) -> Result<Vec<String>> {
     let required: Vec<String> = string_list(doc, "extensionsRequired");
     for name in &required {
@@ -72,14 +68,10 @@ pub fn enforce(doc: &mut Value) -> Result<Vec<String>> {
     strip(doc, &mut removed);
     removed.sort();
     removed.dedup();
-    let dropped: Vec<String> = removed
-        .into_iter()
-        .filter(|n| !STRIPPED_AFTER_FALLBACK.contains(&n.as_str()))
-        .collect();
     if let Some(Value::Array(used)) = doc.get_mut("extensionsUsed") {
         used.retain(|v| v.as_str().is_some_and(is_kept));
     }
-    Ok(dropped)
+    Ok(removed)
 }
 
 fn string_list(doc: &Value, key: &str) -> Vec<String> {
@@ -135,46 +127,6 @@ pub fn for_each_extension_map(v: &mut Value, f: &mut impl FnMut(&mut Map<String,
     }
 }
 
-/// Refuses compressed data that has no usable fallback, before the JSON that names it is
-/// stripped: Draco primitives whose accessors have no buffer view.
-pub fn check_fallbacks(doc: &Value) -> Result<()> {
-    let accessors = doc.get("accessors").and_then(Value::as_array);
-    let has_view = |i: &Value| {
-        i.as_u64()
-            .and_then(|i| accessors?.get(i as usize))
-            .is_some_and(|a| a.get("bufferView").is_some() || a.get("sparse").is_some())
-    };
-    for mesh in doc
-        .get("meshes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        for prim in mesh
-            .get("primitives")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let draco = prim
-                .get("extensions")
-                .and_then(|e| e.get("KHR_draco_mesh_compression"));
-            if draco.is_none() {
-                continue;
-            }
-            let attrs = prim.get("attributes").and_then(Value::as_object);
-            let all_have_views = attrs.into_iter().flatten().all(|(_, a)| has_view(a))
-                && prim.get("indices").is_none_or(has_view);
-            if !all_have_views {
-                return Err(Error::UnsupportedExtension(
-                    "KHR_draco_mesh_compression".into(),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,12 +134,9 @@ mod tests {
 
     #[test]
     fn required_unknown_is_refused() {
-        let mut doc = json!({"extensionsRequired": ["KHR_draco_mesh_compression"]});
+        let mut doc = json!({"extensionsRequired": ["VENDOR_compressed"]});
         let e = enforce(&mut doc).unwrap_err().to_string();
-        assert_eq!(
-            e,
-            "unsupported required extension KHR_draco_mesh_compression"
-        );
+        assert_eq!(e, "unsupported required extension VENDOR_compressed");
         let mut doc = json!({"extensionsRequired": ["KHR_texture_basisu"]});
         assert!(enforce(&mut doc).is_err());
     }
@@ -207,15 +156,5 @@ mod tests {
             json!({"KHR_materials_unlit": {}})
         );
         assert_eq!(doc["materials"][0]["extras"]["extensions"]["VENDOR_x"], 1);
-    }
-
-    #[test]
-    fn draco_without_fallback_is_refused() {
-        let doc = json!({
-            "accessors": [{"count": 3}],
-            "meshes": [{"primitives": [{"attributes": {"POSITION": 0},
-                "extensions": {"KHR_draco_mesh_compression": {}}}]}]
-        });
-        assert!(check_fallbacks(&doc).is_err());
     }
 }

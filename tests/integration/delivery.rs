@@ -1,11 +1,14 @@
 //! Quantized and meshopt-compressed outputs: they re-read (through our meshopt decoder) to the
 //! same geometry as lossless outputs, within the quantization grid; they declare the right
 //! extensions; each step makes the files smaller; and the Khronos validator accepts them.
+//! Compressed inputs (gltfpack's meshopt, Draco) read back to the geometry they encode.
 
+use crate::support::builder::Builder;
 use crate::support::{check, features, scenes, tools};
 use glam::Vec3;
 use render_worker::asset::pose::skinned_positions;
 use render_worker::asset::{Asset, Semantic};
+use serde_json::json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -278,4 +281,116 @@ fn gltfpack_compressed_files_are_read() {
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f32::max);
     assert!(worst < 1e-3, "animation keys differ by {worst}");
+}
+
+/// The sphere fixture with its geometry in a required `KHR_draco_mesh_compression` stream (no
+/// fallback buffer views), encoded by draco-core's encoder at its default settings.
+fn draco_sphere() -> Builder {
+    use draco_core::{
+        DataType, EncoderBuffer, EncoderOptions, GeometryAttributeType, MeshEncoder, PointAttribute,
+    };
+    let (p, n, uv, idx) = scenes::sphere_geometry(12, 24, 1.0);
+    let mut mesh = draco_core::Mesh::new();
+    let mut ids = vec![];
+    for (kind, values, dims) in [
+        (GeometryAttributeType::Position, &p, 3),
+        (GeometryAttributeType::Normal, &n, 3),
+        (GeometryAttributeType::TexCoord, &uv, 2),
+    ] {
+        let mut a = PointAttribute::new();
+        a.init(
+            kind,
+            dims as u8,
+            DataType::Float32,
+            false,
+            values.len() / dims,
+        );
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        a.buffer_mut().write(0, &bytes);
+        ids.push(mesh.add_attribute(a));
+    }
+    mesh.set_num_faces(idx.len() / 3);
+    mesh.set_faces_from_flat_indices(&idx);
+    let mut encoder = MeshEncoder::new();
+    encoder.set_mesh(mesh);
+    let mut out = EncoderBuffer::new();
+    encoder.encode(&EncoderOptions::new(), &mut out).unwrap();
+    let mut b = Builder::new();
+    let stream = b.view(out.data(), None);
+    // The encoder drops points no face uses: the accessors declare what the stream decodes to.
+    let mut decoded = draco_core::Mesh::new();
+    draco_core::MeshDecoder::new()
+        .decode(&mut draco_core::DecoderBuffer::new(out.data()), &mut decoded)
+        .unwrap();
+    let count = decoded.num_points();
+    let accessor = |b: &mut Builder, kind: &str| {
+        b.push(
+            "accessors",
+            json!({"componentType": 5126, "count": count, "type": kind}),
+        )
+    };
+    let pos = b.push(
+        "accessors",
+        json!({"componentType": 5126, "count": count, "type": "VEC3",
+               "min": [-1.0, -1.0, -1.0], "max": [1.0, 1.0, 1.0]}),
+    );
+    let (nrm, tex) = (accessor(&mut b, "VEC3"), accessor(&mut b, "VEC2"));
+    let ind = b.push(
+        "accessors",
+        json!({"componentType": 5125, "count": idx.len(), "type": "SCALAR"}),
+    );
+    let mesh = b.push(
+        "meshes",
+        json!({"primitives": [{"attributes": {"POSITION": pos, "NORMAL": nrm, "TEXCOORD_0": tex},
+            "indices": ind, "extensions": {"KHR_draco_mesh_compression": {"bufferView": stream,
+            "attributes": {"POSITION": ids[0], "NORMAL": ids[1], "TEXCOORD_0": ids[2]}}}}]}),
+    );
+    b.root_node(json!({"mesh": mesh}));
+    b.uses("KHR_draco_mesh_compression", true);
+    b
+}
+
+#[test]
+fn draco_inputs_decode_and_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("draco.glb");
+    std::fs::write(&input, draco_sphere().glb()).unwrap();
+    let plain_path = dir.path().join("plain.glb");
+    std::fs::write(&plain_path, scenes::sphere(12, 24).glb()).unwrap();
+    let (draco, plain) = (check::read(&input).asset, check::read(&plain_path).asset);
+    assert_eq!(draco.counts().triangles, plain.counts().triangles);
+    // Draco quantizes positions (11 bits by default over the sphere's 2-unit extent).
+    assert_same_points("draco", &world_points(&draco), &world_points(&plain), 2e-3);
+    let p = &draco.meshes[0].primitives[0];
+    assert!(
+        p.ext.extensions.is_empty(),
+        "the Draco extension is decoded, not kept"
+    );
+    assert!(p.attribute(&Semantic::TexCoord(0)).is_some());
+    let (m, out) = check::process(&input, &dir.path().join("out"), &[]);
+    let lods: Vec<PathBuf> = m.lods.iter().map(|l| out.join(&l.file)).collect();
+    for l in &lods {
+        let doc = json_of(l);
+        assert!(
+            !names(&doc, "extensionsUsed")
+                .iter()
+                .any(|e| e.contains("draco"))
+        );
+        check::assert_lod_ok(l);
+    }
+    for r in tools::validate(&lods) {
+        assert_eq!(r.errors, 0, "{}: {:?}", r.file, r.messages);
+    }
+    // A corrupt stream is refused with where it is.
+    let mut bytes = draco_sphere().glb();
+    let at = bytes.windows(5).position(|w| w == b"DRACO").unwrap();
+    bytes[at + 10..at + 40].fill(0xA5);
+    std::fs::write(&input, bytes).unwrap();
+    let o = tools::run(&["inspect", input.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("/meshes/0/primitives/0/extensions/KHR_draco_mesh_compression"),
+        "{err}"
+    );
 }

@@ -2,7 +2,7 @@
 
 use super::super::accessor::Decoder;
 use super::super::schema;
-use super::checks;
+use super::{checks, draco};
 use crate::asset::{
     Attribute, AttributeData, Component, Mesh, Mode, Primitive, Semantic, VariantMapping,
 };
@@ -52,11 +52,17 @@ fn read_primitive(
     let code = prim.mode.unwrap_or(4);
     let mode = Mode::from_code(code)
         .ok_or_else(|| Error::invalid(format!("{pointer}/mode"), format!("unknown mode {code}")))?;
+    let mut ext = prim.ext.clone();
+    let mut decoded = match ext.extensions.remove(draco::NAME) {
+        Some(e) => Some(draco::decode(decoder, prim, &e, pointer)?),
+        None => None,
+    };
     let attributes = read_streams(
         decoder,
         &prim.attributes,
         &format!("{pointer}/attributes"),
         false,
+        decoded.as_mut().map(|d| &mut d.streams),
         problems,
     )?;
     let vertex_count = attributes.first().map_or(0, |a| a.data.count());
@@ -71,11 +77,12 @@ fn read_primitive(
     let mut targets = vec![];
     for (t, target) in prim.targets.iter().enumerate() {
         let tp = format!("{pointer}/targets/{t}");
-        let streams = read_streams(decoder, target, &tp, true, problems)?;
+        let streams = read_streams(decoder, target, &tp, true, None, problems)?;
         check_counts(&streams, vertex_count, &tp)?;
         targets.push(streams);
     }
     let indices = match prim.indices {
+        _ if decoded.is_some() => decoded.map(|d| d.indices),
         Some(i) => {
             let ip = format!("{pointer}/indices");
             let indices = decoder.indices(i, &ip)?;
@@ -95,7 +102,6 @@ fn read_primitive(
         }
         None => None,
     };
-    let mut ext = prim.ext.clone();
     let variants = match ext.extensions.remove(VARIANTS) {
         Some(v) => read_variants(v, &format!("{pointer}/extensions/{VARIANTS}"))?,
         None => vec![],
@@ -123,17 +129,23 @@ fn read_variants(value: serde_json::Value, pointer: &str) -> Result<Vec<VariantM
 }
 
 /// Decodes a semantic -> accessor map, checks element types, and puts POSITION first.
+/// `draco` holds streams a Draco decoder already produced (base attributes only; `None` for
+/// morph targets); they are taken instead of reading their accessors.
 fn read_streams(
     decoder: &Decoder<'_>,
     map: &BTreeMap<String, usize>,
     pointer: &str,
     morph: bool,
+    mut draco: Option<&mut BTreeMap<String, AttributeData>>,
     problems: &mut Problems,
 ) -> Result<Vec<Attribute>> {
     let mut out = Vec::with_capacity(map.len());
     for (name, &accessor) in map {
         let ap = format!("{pointer}/{name}");
-        let mut data = decoder.decode(accessor, &ap)?;
+        let mut data = match draco.as_mut().and_then(|d| d.remove(name)) {
+            Some(data) => data,
+            None => decoder.decode(accessor, &ap)?,
+        };
         let semantic = Semantic::parse(name);
         check_semantic(&semantic, &data, morph, &ap, accessor)?;
         let accessor_pointer = format!("/accessors/{accessor}");

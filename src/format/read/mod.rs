@@ -7,6 +7,7 @@
 //! do not sum to one) are collected as validator-style [`Problems`].
 
 mod checks;
+mod draco;
 mod mesh;
 mod meshopt;
 mod scene;
@@ -68,7 +69,6 @@ pub fn read_bytes(bytes: &[u8], resources: &Resources, limits: &Limits) -> Resul
     })?;
     let used = string_array(&doc, "extensionsUsed");
     let required = string_array(&doc, "extensionsRequired");
-    extensions::check_fallbacks(&doc)?;
     let dropped = extensions::enforce(&mut doc)?;
     let mut root: Root = serde_path_to_error::deserialize(doc).map_err(|e| Error::Json {
         pointer: Some(path_to_pointer(&e.path().to_string())),
@@ -128,7 +128,7 @@ pub fn read_bytes(bytes: &[u8], resources: &Resources, limits: &Limits) -> Resul
         // Decoded compression is no longer a requirement of the asset.
         extensions_required: required
             .iter()
-            .filter(|n| !meshopt::NAMES.contains(&n.as_str()))
+            .filter(|n| !meshopt::NAMES.contains(&n.as_str()) && n.as_str() != draco::NAME)
             .cloned()
             .collect(),
         ext: root.ext.clone(),
