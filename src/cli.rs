@@ -199,7 +199,8 @@ pub struct JobArgs {
     pub limits: LimitArgs,
 }
 
-/// Quantization and compression (gltfpack's `-noq`, `-vpf`, `-vp`, `-vn`, `-vt`, `-vc`, `-c`).
+/// Quantization and compression (gltfpack's `-noq`, `-vpf`, `-vp`, `-vn`, `-vt`, `-vc`, `-af`,
+/// `-c`).
 #[derive(Debug, Args)]
 pub struct DeliveryArgs {
     /// Store vertex attributes as floats (no KHR_mesh_quantization).
@@ -220,6 +221,9 @@ pub struct DeliveryArgs {
     /// Bits per colour component (1-8).
     #[arg(long, env = "RENDER_WORKER_COLOR_BITS", default_value_t = Delivery::default().color_bits)]
     pub color_bits: u32,
+    /// Animation keys per second for resampling tracks denser than that (0 keeps keys).
+    #[arg(long, env = "RENDER_WORKER_ANIMATION_FPS", default_value_t = Delivery::default().animation_fps)]
+    pub animation_fps: u32,
     /// Buffer compression: none, meshopt (EXT_meshopt_compression) or khr-meshopt
     /// (KHR_meshopt_compression).
     #[arg(long, env = "RENDER_WORKER_COMPRESS", default_value = "none")]
@@ -240,6 +244,7 @@ impl DeliveryArgs {
             normal_bits: self.normal_bits,
             texcoord_bits: self.texcoord_bits,
             color_bits: self.color_bits,
+            animation_fps: self.animation_fps,
             compress: self.compress.parse()?,
             fallback: self.compress_fallback,
         })

@@ -6,6 +6,7 @@
 //! `byteStride`, and a `filter` applied to the decoded bytes. The two extensions differ only in
 //! the vertex codec version they allow (EXT: v0; KHR: v0 and v1) and KHR's extra COLOR filter.
 
+use crate::asset::{AttributeData, Component};
 use serde_json::{Value, json};
 use std::os::raw::c_int;
 
@@ -21,7 +22,7 @@ pub enum Mode {
 }
 
 /// What the decoder does to the decoded bytes (`filter`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Filter {
     /// `NONE`.
     None,
@@ -243,23 +244,47 @@ pub fn unfilter(bytes: &mut [u8], codec: &Codec) {
     }
 }
 
-/// Octahedral filter input for signed normalized byte vectors (normals with a padding byte,
-/// tangents with their sign): each 4-byte element re-encoded with `bits` bits.
-pub fn octahedral_i8(bytes: &[u8], bits: i32) -> Vec<u8> {
-    let (elements, _) = bytes.as_chunks::<4>();
-    let vectors: Vec<[f32; 4]> = elements
-        .iter()
-        .map(|c| c.map(|b| f32::from(b as i8) / 127.0))
-        .collect();
-    meshopt::encode_filter_oct::<i8>(&vectors, bits)
-        .into_iter()
-        .flat_map(|v| v.map(|c| c as u8))
-        .collect()
+/// Filter `filter`'s encoding of `data` laid out with `stride` bytes per element, or `None`
+/// when the filter does not suit the data:
+///
+/// * `Octahedral`: unit vectors stored as signed normalized bytes with a 4-byte stride
+///   (normals, tangents), 8 bits;
+/// * `Quaternion`: unit quaternions stored as signed normalized shorts (rotation keys), 12
+///   bits as gltfpack's `-ar`;
+/// * `Exponential`: floats (translation and scale keys), 16-bit mantissas sharing one exponent
+///   per component, as gltfpack's `-at`/`-as`.
+pub fn prefilter(filter: Filter, data: &AttributeData, stride: usize) -> Option<Vec<u8>> {
+    let f = data.format;
+    let quads = || -> Vec<[f32; 4]> {
+        data.values
+            .chunks_exact(f.dims)
+            .map(|v| [0, 1, 2, 3].map(|k| v.get(k).copied().unwrap_or(0.0)))
+            .collect()
+    };
+    let bytes: Vec<u8> = match filter {
+        Filter::Octahedral
+            if f.component == Component::I8 && f.normalized && stride == 4 && f.dims >= 3 =>
+        {
+            bytemuck::cast_slice(&meshopt::encode_filter_oct::<i8>(&quads(), 8)).to_vec()
+        }
+        Filter::Quaternion if f.component == Component::I16 && f.normalized && f.dims == 4 => {
+            bytemuck::cast_slice(&meshopt::encode_filter_quat(&quads(), 12)).to_vec()
+        }
+        Filter::Exponential if f.component == Component::F32 && f.dims == 3 && stride == 12 => {
+            let (vectors, _) = data.values.as_chunks::<3>();
+            let encoded =
+                meshopt::encode_filter_exp(vectors, 16, meshopt::EncodeExpMode::SharedComponent);
+            bytemuck::cast_slice(&encoded).to_vec()
+        }
+        _ => return None,
+    };
+    Some(bytes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::asset::Format;
 
     #[test]
     fn vertices_and_indices_round_trip_in_both_versions() {
@@ -309,7 +334,19 @@ mod tests {
             .iter()
             .flat_map(|v| v.map(|c| c as u8))
             .collect();
-        let mut f = octahedral_i8(&n, 8);
+        let data = AttributeData {
+            format: Format {
+                component: Component::I8,
+                normalized: true,
+                dims: 3,
+                matrix: false,
+            },
+            values: n
+                .chunks(4)
+                .flat_map(|c| c[..3].iter().map(|&b| f32::from(b as i8) / 127.0))
+                .collect(),
+        };
+        let mut f = prefilter(Filter::Octahedral, &data, 4).unwrap();
         let codec = Codec {
             mode: Mode::Attributes,
             filter: Filter::Octahedral,

@@ -8,6 +8,7 @@
 //! input required it and it is still used.
 
 use super::bin::{BinBuilder, Usage};
+use super::meshopt::Filter;
 use super::schema::{self, Root};
 use super::{extensions, glb};
 use crate::asset::{Asset, Attribute, Component, Mode, Primitive, Semantic};
@@ -138,11 +139,12 @@ fn write_primitive(bin: &mut BinBuilder, p: &Primitive, quantized: &mut bool) ->
                 *quantized |= needs_quantization(&a.semantic, a.data.format.component, morph);
                 let bounds = a.semantic == Semantic::Position;
                 let unit = !morph && matches!(a.semantic, Semantic::Normal | Semantic::Tangent);
-                let index = if unit {
-                    bin.unit_vectors(&a.data)
+                let filter = if unit {
+                    Filter::Octahedral
                 } else {
-                    bin.accessor(&a.data, Usage::Vertex, bounds)
+                    Filter::None
                 };
+                let index = bin.accessor_filtered(&a.data, Usage::Vertex, bounds, filter);
                 (a.semantic.to_string(), index)
             })
             .collect()
@@ -187,12 +189,24 @@ fn write_animation(bin: &mut BinBuilder, a: &crate::asset::Animation) -> schema:
         samplers: a
             .samplers
             .iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(i, s)| {
                 let input = crate::asset::AttributeData::new_float(1, s.input.clone());
+                // Keys go through the filter that suits their path (when compressing).
+                let path = a
+                    .channels
+                    .iter()
+                    .find(|c| c.sampler == i)
+                    .map(|c| c.target.path.as_str());
+                let filter = match path {
+                    Some("rotation") => Filter::Quaternion,
+                    Some("translation" | "scale") => Filter::Exponential,
+                    _ => Filter::None,
+                };
                 schema::AnimationSampler {
                     input: bin.accessor(&input, Usage::Other, true),
                     interpolation: (s.interpolation != "LINEAR").then(|| s.interpolation.clone()),
-                    output: bin.accessor(&s.output, Usage::Other, false),
+                    output: bin.accessor_filtered(&s.output, Usage::Other, false, filter),
                     ext: s.ext.clone(),
                 }
             })

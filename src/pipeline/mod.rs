@@ -6,15 +6,16 @@
 //! 2. [`weld`]: merge identical vertices, drop unused vertices and degenerate triangles.
 //! 3. [`dedup`]: merge identical images, samplers, textures, materials and meshes.
 //! 4. [`prune`]: drop unread vertex streams and unreferenced nodes and objects.
+//! 5. [`animation`]: resample dense animation tracks, drop constant ones.
 //!
 //! Then the LOD chain ([`lod::build`]), per level:
 //!
-//! 5. [`simplify`]: attribute-aware meshopt simplification from the previous level.
-//! 6. [`optimize`]: vertex cache, overdraw and vertex fetch order (also compacts vertices).
+//! 6. [`simplify`]: attribute-aware meshopt simplification from the previous level.
+//! 7. [`optimize`]: vertex cache, overdraw and vertex fetch order (also compacts vertices).
 //!
 //! And last, on each finished level, as it is written:
 //!
-//! 7. [`quantize`]: `KHR_mesh_quantization` storage (the writer then compresses, if asked).
+//! 8. [`quantize`]: `KHR_mesh_quantization` storage (the writer then compresses, if asked).
 //!
 //! Welding comes first because simplification and optimization work on shared vertices;
 //! pruning comes before simplification so unused streams do not weigh in the error;
@@ -24,6 +25,7 @@
 //!
 //! Stages never do I/O; they edit an [`Asset`] and report what they did.
 
+pub mod animation;
 pub mod chunks;
 pub mod dedup;
 pub mod lod;
@@ -38,7 +40,7 @@ use crate::asset::Asset;
 use crate::report::{Timings, Warning};
 use crate::settings::Settings;
 
-/// Runs stages 1-4 on `asset`; returns warnings about what they changed.
+/// Runs stages 1-5 on `asset`; returns warnings about what they changed.
 pub fn prepare(asset: &mut Asset, settings: &Settings, timings: &Timings) -> Vec<Warning> {
     let mut warnings = timings.time("repair", || repair::run(asset));
     let welded = timings.time("weld", || weld::run(asset));
@@ -50,5 +52,8 @@ pub fn prepare(asset: &mut Asset, settings: &Settings, timings: &Timings) -> Vec
     }
     timings.time("dedup", || dedup::run(asset, settings.keep_named));
     timings.time("prune", || prune::run(asset, settings.keep_named));
+    timings.time("animation", || {
+        animation::run(asset, settings.delivery.animation_fps);
+    });
     warnings
 }

@@ -62,6 +62,8 @@ pub struct Delivery {
     pub texcoord_bits: u32,
     /// Bits per colour component, 1-8 (unsigned normalized bytes). Default 8.
     pub color_bits: u32,
+    /// Animation keys per second for resampling dense tracks (0: keep keys). Default 30.
+    pub animation_fps: u32,
     /// Buffer compression. Default none.
     pub compress: Compression,
     /// With compression: also write an uncompressed copy of every compressed buffer view, so
@@ -79,6 +81,7 @@ impl Default for Delivery {
             normal_bits: 8,
             texcoord_bits: 12,
             color_bits: 8,
+            animation_fps: 30,
             compress: Compression::None,
             fallback: false,
         }
@@ -99,6 +102,12 @@ impl Delivery {
                     "{flag} {bits}: expected 1 to {max} bits"
                 )));
             }
+        }
+        if self.animation_fps > 1000 {
+            return Err(Error::Settings(format!(
+                "--animation-fps {}: at most 1000",
+                self.animation_fps
+            )));
         }
         if self.fallback && self.compress == Compression::None {
             return Err(Error::Settings(

@@ -320,7 +320,10 @@ fn draco_sphere() -> Builder {
     // The encoder drops points no face uses: the accessors declare what the stream decodes to.
     let mut decoded = draco_core::Mesh::new();
     draco_core::MeshDecoder::new()
-        .decode(&mut draco_core::DecoderBuffer::new(out.data()), &mut decoded)
+        .decode(
+            &mut draco_core::DecoderBuffer::new(out.data()),
+            &mut decoded,
+        )
         .unwrap();
     let count = decoded.num_points();
     let accessor = |b: &mut Builder, kind: &str| {
@@ -393,4 +396,120 @@ fn draco_inputs_decode_and_process() {
         err.contains("/meshes/0/primitives/0/extensions/KHR_draco_mesh_compression"),
         "{err}"
     );
+}
+
+/// A sphere that bobs (translation keys at 120 Hz), spins (rotation keys at 120 Hz), has a
+/// scale track restating its rest scale, and a second node held by a one-value track.
+fn animated_sphere() -> Builder {
+    let mut b = scenes::sphere(6, 12);
+    let held = b.push("nodes", json!({"name": "Held"}));
+    let times: Vec<f32> = (0..=240).map(|k| k as f32 / 120.0).collect();
+    let bob: Vec<f32> = times
+        .iter()
+        .flat_map(|t| [0.0, (t * 3.0).sin(), 0.0])
+        .collect();
+    let spin: Vec<f32> = times
+        .iter()
+        .flat_map(|t| {
+            let (s, c) = (t * 1.5).sin_cos();
+            [0.0, s, 0.0, c]
+        })
+        .collect();
+    let input = b.floats(&times, "SCALAR", true);
+    let (bob, spin) = (
+        b.floats(&bob, "VEC3", false),
+        b.floats(&spin, "VEC4", false),
+    );
+    let rest = b.floats(&[1.0f32, 1.0, 1.0].repeat(times.len()), "VEC3", false);
+    let hold = b.floats(&[2.0f32, 0.0, 0.0].repeat(times.len()), "VEC3", false);
+    b.push(
+        "animations",
+        json!({"name": "Idle", "samplers": [
+            {"input": input, "output": bob}, {"input": input, "output": spin},
+            {"input": input, "output": rest}, {"input": input, "output": hold}],
+          "channels": [
+            {"sampler": 0, "target": {"node": 0, "path": "translation"}},
+            {"sampler": 1, "target": {"node": 0, "path": "rotation"}},
+            {"sampler": 2, "target": {"node": 0, "path": "scale"}},
+            {"sampler": 3, "target": {"node": held, "path": "translation"}}]}),
+    );
+    b
+}
+
+#[test]
+fn animations_are_resampled_pruned_and_quantized() {
+    use render_worker::pipeline::animation::sample;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("anim.glb");
+    std::fs::write(&input, animated_sphere().glb()).unwrap();
+    let source = check::read(&input).asset;
+    let track = |a: &Asset, node: &str, path: &str| {
+        let n = a
+            .nodes
+            .iter()
+            .position(|n| n.name.as_deref() == Some(node))
+            .unwrap();
+        let anim = &a.animations[0];
+        let c = anim
+            .channels
+            .iter()
+            .find(|c| c.target.node == Some(n) && c.target.path == path);
+        c.map(|c| anim.samplers[c.sampler].clone())
+    };
+    let mut files = vec![];
+    for (variant, flags) in [
+        ("plain", &[][..]),
+        ("meshopt", &["--compress", "meshopt"][..]),
+    ] {
+        let mut args = vec!["--lod", "1"];
+        args.extend_from_slice(flags);
+        let (_, out) = check::process(&input, &dir.path().join(variant), &args);
+        let file = out.join("lod0.glb");
+        let a = check::assert_lod_ok(&file);
+        // 240 intervals at 120 Hz become 60 at 30 Hz.
+        let bob = track(&a, "Sphere", "translation").unwrap();
+        let spin = track(&a, "Sphere", "rotation").unwrap();
+        assert_eq!((bob.input.len(), spin.input.len()), (61, 61), "{variant}");
+        assert_eq!(
+            spin.output.format.component,
+            render_worker::asset::Component::I16
+        );
+        assert!(
+            track(&a, "Sphere", "scale").is_none(),
+            "{variant}: rest track kept"
+        );
+        let held = track(&a, "Held", "translation").unwrap();
+        assert_eq!(
+            (held.input.len(), held.output.values.clone()),
+            (1, vec![2.0, 0.0, 0.0])
+        );
+        let (bob0, spin0) = (
+            track(&source, "Sphere", "translation").unwrap(),
+            track(&source, "Sphere", "rotation").unwrap(),
+        );
+        for k in 0..100 {
+            let t = k as f32 * 0.0199;
+            let (p, p0) = (sample(&bob, t, false), sample(&bob0, t, false));
+            assert!((p[1] - p0[1]).abs() < 5e-3, "{variant} t={t}: {p:?} {p0:?}");
+            let q = glam::Quat::from_slice(&sample(&spin, t, true));
+            let q0 = glam::Quat::from_slice(&sample(&spin0, t, true));
+            assert!(q.angle_between(q0) < 5e-3, "{variant} t={t}: {q} {q0}");
+        }
+        if variant == "meshopt" {
+            let doc = json_of(&file);
+            let filters: Vec<&str> = doc["bufferViews"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|v| v["extensions"]["EXT_meshopt_compression"]["filter"].as_str())
+                .collect();
+            for f in ["QUATERNION", "EXPONENTIAL", "OCTAHEDRAL"] {
+                assert!(filters.contains(&f), "{f} missing: {filters:?}");
+            }
+        }
+        files.push(file);
+    }
+    for r in tools::validate(&files) {
+        assert_eq!(r.errors, 0, "{}: {:?}", r.file, r.messages);
+    }
 }

@@ -8,6 +8,7 @@
 //!   [0, 1] are mapped through a per-material `KHR_texture_transform` ([`texcoords`]).
 //! * Colours: unsigned normalized bytes (8 bits) when every value lies in [0, 1].
 //! * Skin weights: unsigned normalized bytes whose sum is exactly 255 per vertex.
+//! * Rotation keys: signed normalized shorts.
 //!
 //! The asset keeps holding floats; after this stage they are the exact values the writer will
 //! store, so what is rendered and measured afterwards is what ships. The stage runs on every LOD
@@ -48,7 +49,36 @@ pub fn run(asset: &mut Asset, delivery: &Delivery) -> (Quantized, Vec<Warning>) 
             quantize_weights(p);
         }
     }
+    quantize_rotations(asset);
     (report, warnings)
+}
+
+/// Rotation keys as signed normalized shorts (core glTF allows them; gltfpack writes them),
+/// unit length first. Cubic spline tangents are not unit quaternions: those tracks stay float.
+fn quantize_rotations(asset: &mut Asset) {
+    for a in &mut asset.animations {
+        for (s, sampler) in a.samplers.iter_mut().enumerate() {
+            let rotation = a
+                .channels
+                .iter()
+                .any(|c| c.sampler == s && c.target.path == "rotation");
+            let out = &mut sampler.output;
+            if !rotation
+                || sampler.interpolation == "CUBICSPLINE"
+                || !is_float(out)
+                || out.format.dims != 4
+            {
+                continue;
+            }
+            for q in out.values.chunks_exact_mut(4) {
+                let len = q.iter().map(|c| c * c).sum::<f32>().sqrt();
+                for c in q.iter_mut() {
+                    *c = (*c / len.max(f32::MIN_POSITIVE) * 32767.0).round() / 32767.0;
+                }
+            }
+            out.format = normalized(Component::I16, 4);
+        }
+    }
 }
 
 /// A float stream that quantization may rewrite.

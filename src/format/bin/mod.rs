@@ -1,7 +1,9 @@
 //! Building the one binary buffer of an output GLB: buffer views and accessors, deduplicated.
 //!
-//! Each accessor gets its own tightly packed buffer view (no interleaving: that is what
-//! compresses best and what gltfpack writes). Vertex attribute elements are padded to 4 bytes
+//! Each vertex accessor gets its own tightly packed buffer view (no interleaving: that is what
+//! compresses best and what gltfpack writes); other accessors (animation keys, inverse bind
+//! matrices) of one element size and filter share a view ([`group`]), which saves a view's
+//! JSON per accessor and gives the codec longer streams. Vertex attribute elements are padded to 4 bytes
 //! as glTF requires, with `byteStride` set when padding was needed. Byte-identical accessors are
 //! written once and shared.
 //!
@@ -12,11 +14,14 @@
 //! (the extension is required) or stay in the BIN chunk next to the compressed bytes (the
 //! extension is optional: loaders without a decoder read the plain copy).
 
+mod group;
+mod layout;
+
 use super::meshopt::{self, Codec, Filter, Mode};
-use super::schema::{Accessor, Buffer, BufferView};
+use super::schema::{Accessor, BufferView};
 use crate::asset::{AttributeData, Component, Format};
 use crate::settings::Compression;
-use serde_json::json;
+use group::Groups;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -45,20 +50,8 @@ pub struct BinBuilder {
     compression: Compression,
     /// Per view: how to compress it, and its filtered bytes when a filter applies.
     codecs: Vec<Option<(Codec, Option<Vec<u8>>)>>,
-}
-
-/// The finished binary chunk and the JSON arrays that describe it.
-pub struct Finished {
-    /// The GLB BIN chunk, 4-byte padded.
-    pub data: Vec<u8>,
-    /// Buffers: the BIN chunk first, then a fallback buffer when one is needed.
-    pub buffers: Vec<Buffer>,
-    /// Buffer views.
-    pub views: Vec<BufferView>,
-    /// Accessors.
-    pub accessors: Vec<Accessor>,
-    /// True when loaders need the meshopt decoder (no uncompressed copy was written).
-    pub compression_required: bool,
+    /// Non-vertex accessors waiting for their shared views.
+    groups: Groups,
 }
 
 /// Encodes one float as a stored component, rounding and clamping integers.
@@ -147,24 +140,18 @@ impl BinBuilder {
     /// Writes `data` as an accessor; `bounds` adds `min`/`max` (required for POSITION and
     /// animation inputs). Returns the accessor index, shared with an identical earlier one.
     pub fn accessor(&mut self, data: &AttributeData, usage: Usage, bounds: bool) -> usize {
-        self.accessor_filtered(data, usage, bounds, false)
+        self.accessor_filtered(data, usage, bounds, Filter::None)
     }
 
-    /// Like [`BinBuilder::accessor`] for unit vectors stored as signed normalized bytes
-    /// (normals, tangents): when compressing, they go through the octahedral filter, and the
-    /// plain copy holds what the filter decodes to.
-    pub fn unit_vectors(&mut self, data: &AttributeData) -> usize {
-        let f = data.format;
-        let fits = f.component == Component::I8 && f.normalized && !f.matrix && f.dims >= 3;
-        self.accessor_filtered(data, Usage::Vertex, false, fits)
-    }
-
-    fn accessor_filtered(
+    /// Like [`BinBuilder::accessor`], asking for a meshopt `filter` when compressing (see
+    /// [`meshopt::prefilter`] for what each suits; a filter that does not suit the data's
+    /// format is not applied). The plain copy then holds what the filter decodes to.
+    pub fn accessor_filtered(
         &mut self,
         data: &AttributeData,
         usage: Usage,
         bounds: bool,
-        octahedral: bool,
+        filter: Filter,
     ) -> usize {
         let f = data.format;
         let elem = f.element_size();
@@ -185,9 +172,10 @@ impl BinBuilder {
                 stride,
             });
         let mut filtered = None;
-        if let Some(c) = codec.as_mut().filter(|_| octahedral) {
-            c.filter = Filter::Octahedral;
-            let encoded = meshopt::octahedral_i8(&bytes, 8);
+        if let Some(c) = codec.as_mut()
+            && let Some(encoded) = meshopt::prefilter(filter, data, stride)
+        {
+            c.filter = filter;
             bytes.clone_from(&encoded);
             meshopt::unfilter(&mut bytes, c);
             filtered = Some(encoded);
@@ -212,17 +200,25 @@ impl BinBuilder {
         }) {
             return found;
         }
-        let target = match usage {
-            Usage::Vertex => Some(ARRAY_BUFFER),
-            Usage::Other => None,
+        let index = self.accessors.len();
+        let (buffer_view, byte_offset) = match usage {
+            Usage::Vertex => {
+                let view_stride = (stride != elem).then_some(stride);
+                let view = self.view(&bytes, view_stride, Some(ARRAY_BUFFER));
+                self.codecs[view] = codec.map(|c| (c, filtered));
+                (Some(view), 0)
+            }
+            // The view is made when the group is laid out.
+            Usage::Other => (
+                None,
+                self.groups.add(index, &bytes, filtered, codec, stride),
+            ),
         };
-        let view_stride = (usage == Usage::Vertex && stride != elem).then_some(stride);
-        let view = self.view(&bytes, view_stride, target);
-        self.codecs[view] = codec.map(|c| (c, filtered));
         // Bounds of NaN-free data only (the reader guarantees finite positions).
         let has_data = data.count() > 0 && min.iter().chain(&max).all(|v| v.is_finite());
         self.accessors.push(Accessor {
-            buffer_view: Some(view),
+            buffer_view,
+            byte_offset,
             component_type: f.component.code(),
             normalized: f.normalized,
             count: data.count(),
@@ -231,24 +227,22 @@ impl BinBuilder {
             max: (bounds && has_data).then_some(max),
             ..Accessor::default()
         });
-        let index = self.accessors.len() - 1;
         self.seen.entry(key).or_default().push(index);
         index
     }
 
     fn same_bytes(&self, accessor: usize, bytes: &[u8], f: &Format, usage: Usage) -> bool {
         let a = &self.accessors[accessor];
-        let Some(v) = a.buffer_view.map(|v| &self.views[v]) else {
-            return false;
+        let stored = match (usage, a.buffer_view) {
+            (Usage::Vertex, Some(v)) => {
+                let v = &self.views[v];
+                (v.target == Some(ARRAY_BUFFER))
+                    .then(|| &self.data[v.byte_offset..v.byte_offset + v.byte_length])
+            }
+            (Usage::Other, None) => self.groups.bytes_of(accessor),
+            _ => None,
         };
-        let target_matches = match usage {
-            Usage::Vertex => v.target == Some(ARRAY_BUFFER),
-            Usage::Other => v.target.is_none(),
-        };
-        target_matches
-            && a.component_type == f.component.code()
-            && a.kind == f.type_name()
-            && &self.data[v.byte_offset..v.byte_offset + v.byte_length] == bytes
+        a.component_type == f.component.code() && a.kind == f.type_name() && stored == Some(bytes)
     }
 
     /// Writes an index buffer using 16-bit indices when every index fits below 65535 (65535
@@ -295,98 +289,6 @@ impl BinBuilder {
     }
 }
 
-impl BinBuilder {
-    /// Lays out the final buffers: compresses what can be compressed (see the module docs);
-    /// `fallback` keeps uncompressed copies in the BIN chunk.
-    pub fn finish(mut self, fallback: bool) -> Finished {
-        let Some(extension) = self.compression.extension() else {
-            return self.plain();
-        };
-        let version = if self.compression == Compression::KhrMeshopt {
-            1
-        } else {
-            0
-        };
-        let plain = std::mem::take(&mut self.data);
-        // With a fallback the plain views stay where they are and the compressed bytes follow;
-        // without, only never-compressed views (images) stay in the BIN chunk, and the plain
-        // views move to a buffer that has no data.
-        let mut data = if fallback { plain.clone() } else { vec![] };
-        let mut phantom = 0usize;
-        for (view, codec) in self.views.iter_mut().zip(&self.codecs) {
-            let range = view.byte_offset..view.byte_offset + view.byte_length;
-            // Tiny views can grow under the codec (it has fixed-size headers and tails): those
-            // stay plain.
-            let encoded = codec.as_ref().and_then(|(codec, filtered)| {
-                let src = filtered.as_deref().unwrap_or(&plain[range.clone()]);
-                let encoded = meshopt::encode(src, codec, version);
-                (encoded.len() < view.byte_length).then_some((codec, encoded))
-            });
-            let Some((codec, encoded)) = encoded else {
-                if !fallback {
-                    data.resize(data.len().next_multiple_of(4), 0);
-                    view.byte_offset = data.len();
-                    data.extend_from_slice(&plain[range]);
-                }
-                continue;
-            };
-            data.resize(data.len().next_multiple_of(4), 0);
-            view.ext.extensions.insert(
-                extension.into(),
-                codec.to_json(0, data.len(), encoded.len()),
-            );
-            data.extend_from_slice(&encoded);
-            if !fallback {
-                phantom = phantom.next_multiple_of(4);
-                view.buffer = 1;
-                view.byte_offset = phantom;
-                phantom += view.byte_length;
-            }
-        }
-        data.resize(data.len().next_multiple_of(4), 0);
-        let mut buffers = vec![Buffer {
-            byte_length: data.len(),
-            ..Buffer::default()
-        }];
-        if phantom > 0 {
-            let mut b = Buffer {
-                byte_length: phantom,
-                ..Buffer::default()
-            };
-            b.ext
-                .extensions
-                .insert(extension.into(), json!({ "fallback": true }));
-            buffers.push(b);
-        }
-        Finished {
-            data,
-            buffers,
-            views: self.views,
-            accessors: self.accessors,
-            compression_required: phantom > 0,
-        }
-    }
-
-    fn plain(mut self) -> Finished {
-        self.data.resize(self.data.len().next_multiple_of(4), 0);
-        let buffers = if self.data.is_empty() {
-            vec![]
-        } else {
-            vec![Buffer {
-                byte_length: self.data.len(),
-                ..Buffer::default()
-            }]
-        };
-        Finished {
-            data: self.data,
-            buffers,
-            views: self.views,
-            accessors: self.accessors,
-            compression_required: false,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,8 +311,14 @@ mod tests {
         assert_eq!(&b.data[0..4], &[255, 0, 128, 0]);
         assert_eq!(b.accessor(&colors, Usage::Vertex, false), a);
         assert_eq!(b.accessors.len(), 1);
-        // Same bytes used as non-vertex data is a different accessor (different view target).
-        assert_ne!(b.accessor(&colors, Usage::Other, false), a);
+        // Same bytes used as non-vertex data is a different accessor (different view target),
+        // laid out in a shared view when the builder finishes.
+        let other = b.accessor(&colors, Usage::Other, false);
+        assert_ne!(other, a);
+        let again = b.accessor(&colors, Usage::Other, false);
+        assert_eq!(again, other);
+        let done = b.finish(false);
+        assert_eq!(done.accessors[other].buffer_view, Some(1));
     }
 
     #[test]
