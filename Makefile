@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SAMPLE := assets/sample/vase.glb
 FUZZ_SECONDS ?= 600
 
-.PHONY: demo test test-deps system-deps lint bench bench-peers bench-worker release-tarball fuzz clean
+.PHONY: demo test test-deps system-deps lint bench bench-peers bench-sizes bench-worker release-tarball fuzz clean
 
 ## Process the bundled sample into out/vase/ (renders on a GPU when there is one, else on
 ## Mesa lavapipe).
@@ -64,6 +64,11 @@ bench:
 bench-peers: test-deps
 	$(CARGO) build --release
 	python3 bench/compare.py
+
+## Delivery size and surface error against gltfpack -cc on every corpus model.
+bench-sizes: test-deps
+	$(CARGO) build --release --bin render-worker --example surface_error
+	python3 bench/sizes.py 0.5 3
 
 ## Worker throughput and overhead against `process` on the same 500 small models (moto S3/SQS).
 bench-worker: test-deps

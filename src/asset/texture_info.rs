@@ -69,10 +69,10 @@ impl TextureInfo {
             .entry(TEXTURE_TRANSFORM)
             .or_insert_with(|| json!({}));
         if let Value::Object(o) = ext {
-            o.insert("offset".into(), json!(t.offset));
-            o.insert("scale".into(), json!(t.scale));
+            o.insert("offset".into(), t.offset.map(shortest).to_vec().into());
+            o.insert("scale".into(), t.scale.map(shortest).to_vec().into());
             if t.rotation != 0.0 {
-                o.insert("rotation".into(), json!(t.rotation));
+                o.insert("rotation".into(), shortest(t.rotation));
             }
         }
     }
@@ -94,6 +94,14 @@ impl TextureInfo {
             scale: [num("scale", 0, 1.0), num("scale", 1, 1.0)],
         }
     }
+}
+
+/// `v` as the JSON number with the fewest digits that reads back as the same f32 (a `Value`
+/// built from an f32 would hold its f64 widening, 17 digits).
+fn shortest(v: f32) -> Value {
+    v.to_string()
+        .parse::<f64>()
+        .map_or(Value::Null, Value::from)
 }
 
 struct TransformParams {

@@ -118,7 +118,11 @@ pub fn write_glb(asset: &Asset, compression: Compression, fallback: bool) -> Vec
     root.buffers = finished.buffers;
     root.accessors = finished.accessors;
     root.buffer_views = finished.views;
-    let mut doc = serde_json::to_value(&root).expect("glTF document serializes");
+    // Through text, not `to_value`: serde_json writes an f32 field in its shortest form
+    // (0.9), whereas a `Value` holds it widened to f64 (0.8999999761581421), which made the
+    // JSON of small files a third larger than gltfpack's.
+    let text = serde_json::to_vec(&root).expect("glTF document serializes");
+    let mut doc: Value = serde_json::from_slice(&text).expect("own JSON parses");
     let mut required = BTreeSet::new();
     if quantized {
         required.insert(QUANTIZATION);

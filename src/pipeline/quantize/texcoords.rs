@@ -1,13 +1,17 @@
 //! Texture coordinates as unsigned normalized shorts.
 //!
-//! A UV stream inside [0, 1] is stored directly. A stream outside it is stored relative to a
-//! range, `uv = min + (max - min) ⊙ q`, and every textureInfo that reads it gets that map
-//! prepended to its `KHR_texture_transform` (gltfpack's approach). The range belongs to a
-//! (material, UV set) pair, the union over the primitives drawn with that material, since a
-//! material has one transform per texture. A primitive whose materials (its own and its
-//! `KHR_materials_variants` ones) would need different ranges keeps float UVs, and the
-//! materials it uses then get no transform for that set (so other primitives using them keep
-//! float UVs too, unless theirs already lie in [0, 1]).
+//! A UV stream is stored relative to its range, `uv = min + (max - min) ⊙ q / (2^bits - 1)`
+//! with `q` the integer in the low bits of each short, and every textureInfo that reads it gets
+//! that map prepended to its `KHR_texture_transform` (gltfpack's approach: small integers are
+//! what the meshopt vertex codec compresses best, a third smaller than the same bits stored in
+//! the high end). The range belongs to a (material, UV set) pair, the union over the primitives
+//! drawn with that material, since a material has one transform per texture.
+//!
+//! Without a transform to carry the range (a primitive with no material, or materials that
+//! would need different ranges for one stream) a stream inside [0, 1] is stored directly, its
+//! bits in the high end of the short so the stored value is the UV; outside [0, 1] it stays
+//! float. A primitive whose materials (its own and its `KHR_materials_variants` ones) would need
+//! different ranges thus demotes those materials to direct storage for that set.
 
 use super::{is_float, unorm};
 use crate::asset::{Asset, Component, Semantic};
@@ -60,11 +64,6 @@ pub(super) fn run(asset: &mut Asset, bits: u32) -> Vec<Warning> {
             }
         }
     }
-    for map in maps.values_mut() {
-        if matches!(map, MaterialMap::Ranged(r) if inside_unit(*r)) {
-            *map = MaterialMap::Direct;
-        }
-    }
     let decisions = settle(&streams, &mut maps);
     let mut warnings = vec![];
     for (s, decision) in streams.iter().zip(&decisions) {
@@ -76,7 +75,7 @@ pub(super) fn run(asset: &mut Asset, bits: u32) -> Vec<Warning> {
         else {
             continue;
         };
-        let range = match decision {
+        let (range, low_bits) = match decision {
             Stream::Float => {
                 warnings.push(Warning::global(
                     "TEXCOORDS_KEPT_FLOAT",
@@ -87,8 +86,8 @@ pub(super) fn run(asset: &mut Asset, bits: u32) -> Vec<Warning> {
                 ));
                 continue;
             }
-            Stream::Direct => [[0.0, 1.0]; 2],
-            Stream::Ranged(r) => *r,
+            Stream::Direct => ([[0.0, 1.0]; 2], false),
+            Stream::Ranged(r) => (*r, true),
         };
         for uv in a.data.values.chunks_exact_mut(2) {
             for k in 0..2 {
@@ -98,7 +97,11 @@ pub(super) fn run(asset: &mut Asset, bits: u32) -> Vec<Warning> {
                 } else {
                     0.0
                 };
-                uv[k] = unorm(t, bits, STORAGE_BITS);
+                uv[k] = if low_bits {
+                    integer(t, bits)
+                } else {
+                    unorm(t, bits, STORAGE_BITS)
+                };
             }
         }
         a.data.format.component = Component::U16;
@@ -191,10 +194,17 @@ fn inside_unit(r: Range) -> bool {
     r.iter().all(|[lo, hi]| *lo >= 0.0 && *hi <= 1.0)
 }
 
+/// `t` in [0, 1] as a `bits`-bit integer in the low bits of an unsigned short, as the normalized
+/// float a reader will see.
+fn integer(t: f32, bits: u32) -> f32 {
+    let levels = ((1u32 << bits) - 1) as f32;
+    (t.clamp(0.0, 1.0) * levels).round() / 65535.0
+}
+
 /// The `(offset, scale)` that maps stored normalized values back onto `range`: stored values
-/// top out at `(2^bits - 1) · 2^(16 - bits) / 65535`, not 1.
+/// top out at `(2^bits - 1) / 65535`, not 1.
 fn affine(range: Range, bits: u32) -> ([f32; 2], [f32; 2]) {
-    let top = unorm(1.0, bits, STORAGE_BITS);
+    let top = integer(1.0, bits);
     let scale = [0, 1].map(|k| {
         let w = range[k][1] - range[k][0];
         if w > 0.0 { w / top } else { 1.0 }
@@ -212,7 +222,7 @@ mod tests {
         let (offset, scale) = affine(range, 12);
         for u in [-2.0f32, 0.1, 3.0] {
             let [lo, hi] = range[0];
-            let q = unorm((u - lo) / (hi - lo), 12, 16);
+            let q = integer((u - lo) / (hi - lo), 12);
             let back = offset[0] + scale[0] * q;
             assert!((back - u).abs() <= 5.0 / 4095.0, "{u} -> {back}");
         }
