@@ -200,7 +200,7 @@ pub struct JobArgs {
 }
 
 /// Quantization and compression (gltfpack's `-noq`, `-vpf`, `-vp`, `-vn`, `-vt`, `-vc`, `-af`,
-/// `-c`).
+/// `-c`, `-tc`, `-ts`, `-tp`).
 #[derive(Debug, Args)]
 pub struct DeliveryArgs {
     /// Store vertex attributes as floats (no KHR_mesh_quantization).
@@ -228,6 +228,15 @@ pub struct DeliveryArgs {
     /// (KHR_meshopt_compression).
     #[arg(long, env = "RENDER_WORKER_COMPRESS", default_value = "none")]
     pub compress: String,
+    /// Texture format: keep (the input's) or ktx2 (Basis Universal, KHR_texture_basisu).
+    #[arg(long, env = "RENDER_WORKER_TEXTURE_FORMAT", default_value = "keep")]
+    pub texture_format: String,
+    /// Largest texture side in pixels; larger textures are scaled down.
+    #[arg(long, env = "RENDER_WORKER_MAX_TEXTURE_SIZE", default_value_t = Delivery::default().max_texture_size)]
+    pub max_texture_size: u32,
+    /// Round texture sides to powers of two.
+    #[arg(long, env = "RENDER_WORKER_TEXTURE_POW2", value_parser = BoolishValueParser::new())]
+    pub texture_pow2: bool,
     /// With --compress: also store uncompressed copies so decoders without meshopt still load
     /// the files (the extension is then optional).
     #[arg(long, env = "RENDER_WORKER_COMPRESS_FALLBACK", value_parser = BoolishValueParser::new())]
@@ -246,6 +255,9 @@ impl DeliveryArgs {
             color_bits: self.color_bits,
             animation_fps: self.animation_fps,
             compress: self.compress.parse()?,
+            texture_format: self.texture_format.parse()?,
+            max_texture_size: self.max_texture_size,
+            texture_pow2: self.texture_pow2,
             fallback: self.compress_fallback,
         })
     }

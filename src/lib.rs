@@ -32,6 +32,7 @@ pub mod report;
 pub mod settings;
 pub mod storage;
 pub mod telemetry;
+pub mod texture;
 pub mod thumbnail;
 pub mod worker;
 

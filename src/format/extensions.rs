@@ -7,8 +7,8 @@
 //!   `EXT_mesh_gpu_instancing`, `KHR_materials_variants` mappings, meshopt-compressed buffer
 //!   views, Draco-compressed primitives); the writer emits them again as its settings say
 //!   (Draco never: meshopt is what the writer compresses with).
-//! * Compressed textures: KTX2 inputs. Until their transcoder lands, a file that requires one
-//!   is refused; a file that merely uses one is read from its fallback image.
+//! * Compressed textures: `KHR_texture_basisu` is kept with its KTX2 images (the renderer
+//!   samples the fallback image when there is one, and renders without the texture when not).
 //! * Anything else: refused when required; otherwise removed with a warning, because its
 //!   contents may reference objects the pipeline renumbers, and a stale reference is worse than
 //!   none (gltfpack and glTF-Transform drop unknown extensions for the same reason).
@@ -60,7 +60,7 @@ pub fn is_kept(name: &str) -> bool {
 pub fn enforce(doc: &mut Value) -> Result<Vec<String>> {
     let required: Vec<String> = string_list(doc, "extensionsRequired");
     for name in &required {
-        if !is_kept(name) || name == "KHR_texture_basisu" {
+        if !is_kept(name) {
             return Err(Error::UnsupportedExtension(name.clone()));
         }
     }
@@ -137,8 +137,6 @@ mod tests {
         let mut doc = json!({"extensionsRequired": ["VENDOR_compressed"]});
         let e = enforce(&mut doc).unwrap_err().to_string();
         assert_eq!(e, "unsupported required extension VENDOR_compressed");
-        let mut doc = json!({"extensionsRequired": ["KHR_texture_basisu"]});
-        assert!(enforce(&mut doc).is_err());
     }
 
     #[test]

@@ -171,6 +171,12 @@ pub fn run(
     checkpoint(progress)?;
     progress.phase("cleaning");
     warnings.extend(pipeline::prepare(&mut asset, settings, &timings));
+    checkpoint(progress)?;
+    progress.phase("textures");
+    let (textures, texture_warnings) = timings.time("textures", || {
+        pipeline::textures::encode(&asset, &settings.delivery)
+    });
+    warnings.extend(texture_warnings);
     let diagonal = report
         .bounds
         .map(|b| b.diagonal())
@@ -209,6 +215,7 @@ pub fn run(
             progress.lod_written(s.level, count);
             return Ok(());
         }
+        pipeline::textures::apply(&mut asset, &textures);
         let d = &settings.delivery;
         let bytes = timings.time("write", || {
             format::write_glb(&asset, d.compress, d.fallback)

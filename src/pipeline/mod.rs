@@ -13,9 +13,14 @@
 //! 6. [`simplify`]: attribute-aware meshopt simplification from the previous level.
 //! 7. [`optimize`]: vertex cache, overdraw and vertex fetch order (also compacts vertices).
 //!
+//! Once per job, between the two: [`textures::encode`] fits every image to the size budget
+//! and encodes it as asked.
+//!
 //! And last, on each finished level, as it is written:
 //!
 //! 8. [`quantize`]: `KHR_mesh_quantization` storage (the writer then compresses, if asked).
+//! 9. [`textures::apply`]: the encoded images replace the originals (after visual QA, which
+//!    samples the originals).
 //!
 //! Welding comes first because simplification and optimization work on shared vertices;
 //! pruning comes before simplification so unused streams do not weigh in the error;
@@ -34,6 +39,7 @@ pub mod prune;
 pub mod quantize;
 pub mod repair;
 pub mod simplify;
+pub mod textures;
 pub mod weld;
 
 use crate::asset::Asset;

@@ -1,4 +1,4 @@
-//! How the delivered files store geometry: quantization and compression.
+//! How the delivered files store geometry and textures: quantization, compression, formats.
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -44,6 +44,32 @@ impl Compression {
     }
 }
 
+/// Image format of the delivered textures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TextureFormat {
+    /// The input's format (re-encoded only when resized, and only when that is smaller).
+    #[default]
+    Keep,
+    /// KTX2 with Basis Universal (`KHR_texture_basisu`): ETC1S for colour, UASTC + zstd for
+    /// normal and data maps.
+    Ktx2,
+}
+
+impl std::str::FromStr for TextureFormat {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "keep" => Ok(TextureFormat::Keep),
+            "ktx2" => Ok(TextureFormat::Ktx2),
+            _ => Err(Error::Settings(format!(
+                "--texture-format {s:?}: expected keep or ktx2"
+            ))),
+        }
+    }
+}
+
 /// Storage of the delivered geometry. Defaults are gltfpack's (`-vp 14 -vt 12 -vn 8 -vc 8`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -66,6 +92,12 @@ pub struct Delivery {
     pub animation_fps: u32,
     /// Buffer compression. Default none.
     pub compress: Compression,
+    /// Texture image format. Default keep.
+    pub texture_format: TextureFormat,
+    /// Largest texture side in pixels (larger images are scaled down). Default 2048.
+    pub max_texture_size: u32,
+    /// Round texture sides to powers of two. Default false.
+    pub texture_pow2: bool,
     /// With compression: also write an uncompressed copy of every compressed buffer view, so
     /// loaders without a meshopt decoder still read the file (the extension is then not
     /// required). Default false.
@@ -83,6 +115,9 @@ impl Default for Delivery {
             color_bits: 8,
             animation_fps: 30,
             compress: Compression::None,
+            texture_format: TextureFormat::Keep,
+            max_texture_size: 2048,
+            texture_pow2: false,
             fallback: false,
         }
     }
@@ -102,6 +137,12 @@ impl Delivery {
                     "{flag} {bits}: expected 1 to {max} bits"
                 )));
             }
+        }
+        if !(4..=16384).contains(&self.max_texture_size) {
+            return Err(Error::Settings(format!(
+                "--max-texture-size {}: expected 4 to 16384 pixels",
+                self.max_texture_size
+            )));
         }
         if self.animation_fps > 1000 {
             return Err(Error::Settings(format!(

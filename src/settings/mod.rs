@@ -7,7 +7,7 @@
 
 mod delivery;
 
-pub use delivery::{Compression, Delivery};
+pub use delivery::{Compression, Delivery, TextureFormat};
 
 use crate::error::{Error, Result};
 use crate::render::View;

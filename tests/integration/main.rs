@@ -13,6 +13,7 @@ mod pipeline;
 mod reading;
 mod robustness;
 mod shaders;
+mod textures;
 mod thumbnails;
 mod validation;
 mod worker;

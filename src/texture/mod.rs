@@ -1,0 +1,125 @@
+//! Texture delivery: classes, resizing, Basis Universal encoding and the KTX2 container.
+//!
+//! [`class_of`] sorts images by how materials sample them; [`resize`] fits them to the size
+//! budget; [`basis`] encodes them and [`ktx2`] wraps the result for `KHR_texture_basisu`. The
+//! pipeline stage that drives them per job is `pipeline::textures`.
+
+pub mod basis;
+pub mod ktx2;
+pub mod resize;
+
+use crate::asset::{Asset, Material};
+use serde_json::Value;
+
+/// How an image is sampled, which decides its encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    /// sRGB colour: base colour, emissive, sheen and specular colour.
+    Color,
+    /// Linear data: occlusion, metal/roughness, transmission, thickness, clearcoat, ...
+    Data,
+    /// Tangent-space normals (normal and clearcoat normal maps).
+    Normal,
+}
+
+/// Slot names whose textures hold sRGB colour.
+const COLOR_SLOTS: &[&str] = &[
+    "baseColorTexture",
+    "emissiveTexture",
+    "sheenColorTexture",
+    "specularColorTexture",
+    "diffuseTexture",
+    "specularGlossinessTexture",
+];
+
+/// The class of every image (`None` for images no material samples). An image sampled in
+/// several ways takes the most demanding class (normal over data over colour): precision
+/// matters more than size.
+pub fn class_of(asset: &Asset) -> Vec<Option<Class>> {
+    let mut classes = vec![None; asset.images.len()];
+    for m in &asset.materials {
+        for (slot, texture) in slots(m) {
+            let Some(image) = asset.textures.get(texture).and_then(|t| t.source) else {
+                continue;
+            };
+            let class = if slot.to_ascii_lowercase().contains("normal") {
+                Class::Normal
+            } else if COLOR_SLOTS.contains(&slot.as_str()) {
+                Class::Color
+            } else {
+                Class::Data
+            };
+            if let Some(c) = classes.get_mut(image) {
+                *c = Some(c.map_or(class, |old: Class| old.max(class)));
+            }
+        }
+    }
+    classes
+}
+
+/// (slot name, texture index) of every texture reference of `m`, core and extension slots.
+fn slots(m: &Material) -> Vec<(String, usize)> {
+    fn walk(v: &Value, out: &mut Vec<(String, usize)>) {
+        let Value::Object(map) = v else { return };
+        for (key, member) in map {
+            if key == "extras" {
+                continue;
+            }
+            match member.get("index").and_then(Value::as_u64) {
+                Some(i) if key.ends_with("Texture") => out.push((key.clone(), i as usize)),
+                _ => walk(member, out),
+            }
+        }
+    }
+    let mut out = vec![];
+    walk(
+        &serde_json::to_value(m).expect("materials serialize"),
+        &mut out,
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asset::{Image, Texture};
+    use serde_json::json;
+
+    #[test]
+    fn classes_follow_the_slots_and_the_strictest_wins() {
+        let m: Material = serde_json::from_value(json!({
+            "pbrMetallicRoughness": {"baseColorTexture": {"index": 0},
+                                     "metallicRoughnessTexture": {"index": 1}},
+            "normalTexture": {"index": 2},
+            "extensions": {"KHR_materials_clearcoat": {"clearcoatNormalTexture": {"index": 1}}}
+        }))
+        .unwrap();
+        let image = || Image {
+            name: None,
+            mime_type: "image/png".into(),
+            data: vec![].into(),
+            ext: Default::default(),
+        };
+        let texture = |i| Texture {
+            name: None,
+            sampler: None,
+            source: Some(i),
+            ext: Default::default(),
+        };
+        let asset = Asset {
+            materials: vec![m],
+            textures: vec![texture(0), texture(1), texture(2)],
+            images: vec![image(), image(), image(), image()],
+            ..Asset::default()
+        };
+        assert_eq!(
+            class_of(&asset),
+            vec![
+                Some(Class::Color),
+                Some(Class::Normal),
+                Some(Class::Normal),
+                None
+            ]
+        );
+    }
+}

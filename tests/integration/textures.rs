@@ -1,0 +1,243 @@
+//! Texture delivery: KTX2 outputs parse with an independent reader (the `ktx2` crate), and
+//! three.js's Basis Universal transcoder (what KTX2Loader runs in browsers) decodes them to
+//! pixels close to the source; the size budget resizes in any format.
+
+use crate::support::builder::Builder;
+use crate::support::{check, scenes, tools};
+use ktx2::SupercompressionScheme;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Command;
+
+const SIZE: u32 = 64;
+
+/// Base colour: soft diagonal bands; normals: bumps; ORM: gradients. Smooth enough that the
+/// codecs' block errors stay small.
+fn pixel(kind: usize, x: u32, y: u32) -> [u8; 4] {
+    let (fx, fy) = (x as f32 / SIZE as f32, y as f32 / SIZE as f32);
+    match kind {
+        0 => {
+            let t = ((fx + fy) * 6.0).sin() * 0.5 + 0.5;
+            [
+                (60.0 + 180.0 * t) as u8,
+                (120.0 + 60.0 * fy) as u8,
+                (200.0 - 120.0 * t) as u8,
+                255,
+            ]
+        }
+        1 => {
+            let (nx, ny) = (((fx * 12.0).sin() * 0.4), ((fy * 12.0).cos() * 0.4));
+            let nz = (1.0f32 - nx * nx - ny * ny).sqrt();
+            let e = |c: f32| ((c * 0.5 + 0.5) * 255.0).round() as u8;
+            [e(nx), e(ny), e(nz), 255]
+        }
+        _ => [255, (fx * 255.0) as u8, (fy * 255.0) as u8, 255],
+    }
+}
+
+fn textured_sphere() -> Builder {
+    let mut b = Builder::new();
+    let t: Vec<usize> = (0..3)
+        .map(|k| b.png_texture(SIZE, SIZE, move |x, y| pixel(k, x, y)))
+        .collect();
+    let (p, n, uv, idx) = scenes::sphere_geometry(12, 24, 1.0);
+    let (pos, nrm, tex) = (
+        b.floats(&p, "VEC3", true),
+        b.floats(&n, "VEC3", false),
+        b.floats(&uv, "VEC2", false),
+    );
+    let ind = b.indices(&idx);
+    let m = b.push(
+        "materials",
+        json!({"pbrMetallicRoughness": {"baseColorTexture": {"index": t[0]},
+            "metallicRoughnessTexture": {"index": t[2]}},
+            "normalTexture": {"index": t[1]}, "occlusionTexture": {"index": t[2]}}),
+    );
+    let mesh = b.push(
+        "meshes",
+        json!({"primitives": [{"attributes": {"POSITION": pos, "NORMAL": nrm, "TEXCOORD_0": tex},
+            "indices": ind, "material": m}]}),
+    );
+    b.root_node(json!({"name": "Ball", "mesh": mesh}));
+    b
+}
+
+fn glb_json(bytes: &[u8]) -> (Value, usize) {
+    let len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    (
+        serde_json::from_slice(&bytes[20..20 + len]).unwrap(),
+        20 + len + 8,
+    )
+}
+
+/// Peak signal-to-noise ratio of RGB over two RGBA8 images of the same size, dB.
+fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    let (mut sum, mut n) = (0.0, 0.0);
+    for (pa, pb) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
+        for k in 0..3 {
+            let d = f64::from(pa[k]) - f64::from(pb[k]);
+            sum += d * d;
+            n += 1.0;
+        }
+    }
+    10.0 * (255.0 * 255.0 / (sum / n).max(1e-9)).log10()
+}
+
+/// Runs three.js's transcoder over `glb`; returns its report lines and writes level-0 pixels
+/// to `out/<image>.rgba`.
+fn transcode(glb: &Path, out: &Path) -> Vec<Value> {
+    let script = tools::root().join("tools/validator/transcode.cjs");
+    let o = Command::new("node")
+        .arg(script)
+        .arg(glb)
+        .arg(out)
+        .output()
+        .expect("node runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn ktx2_textures_parse_and_transcode_close_to_their_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("ball.glb");
+    std::fs::write(&input, textured_sphere().glb()).unwrap();
+    let (m, out) = check::process(
+        &input,
+        dir.path(),
+        &["--lod", "1", "--texture-format", "ktx2"],
+    );
+    assert!(
+        m.warnings.iter().all(|w| w.code != "TEXTURE_KEPT"),
+        "{:?}",
+        m.warnings
+    );
+    let file = out.join("lod0.glb");
+    check::assert_lod_ok(&file);
+    let bytes = std::fs::read(&file).unwrap();
+    let (doc, bin) = glb_json(&bytes);
+    let required: Vec<&str> = doc["extensionsRequired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(required.contains(&"KHR_texture_basisu"), "{required:?}");
+    for t in doc["textures"].as_array().unwrap() {
+        assert!(
+            t.get("source").is_none() && t["extensions"]["KHR_texture_basisu"]["source"].is_u64(),
+            "{t}"
+        );
+    }
+    // Which image holds which source texture: the material's slots say.
+    let mat = &doc["materials"][0];
+    let image_of = |slot: &Value| {
+        let t = slot["index"].as_u64().unwrap() as usize;
+        doc["textures"][t]["extensions"]["KHR_texture_basisu"]["source"]
+            .as_u64()
+            .unwrap() as usize
+    };
+    let slots = [
+        (
+            image_of(&mat["pbrMetallicRoughness"]["baseColorTexture"]),
+            0usize,
+        ),
+        (image_of(&mat["normalTexture"]), 1),
+        (
+            image_of(&mat["pbrMetallicRoughness"]["metallicRoughnessTexture"]),
+            2,
+        ),
+    ];
+    let reports = transcode(&file, dir.path());
+    assert_eq!(reports.len(), 3);
+    for (image, kind) in slots {
+        let img = &doc["images"][image];
+        assert_eq!(img["mimeType"], "image/ktx2");
+        let view = &doc["bufferViews"][img["bufferView"].as_u64().unwrap() as usize];
+        let start = bin + view["byteOffset"].as_u64().unwrap_or(0) as usize;
+        let ktx = &bytes[start..start + view["byteLength"].as_u64().unwrap() as usize];
+        // The independent parser: sizes, the whole mip chain, the supercompression per class.
+        let reader = ktx2::Reader::new(ktx).expect("ktx2 crate parses it");
+        let h = reader.header();
+        assert_eq!(
+            (h.pixel_width, h.pixel_height, h.level_count),
+            (SIZE, SIZE, 7)
+        );
+        let scheme = if kind == 0 {
+            SupercompressionScheme::BasisLZ
+        } else {
+            SupercompressionScheme::Zstandard
+        };
+        assert_eq!(h.supercompression_scheme, Some(scheme));
+        assert_eq!(reader.levels().count(), 7);
+        // three.js's transcoder: valid, the codec the class asks for, pixels near the source.
+        let r = reports.iter().find(|r| r["image"] == image).unwrap();
+        assert_eq!(
+            (r["valid"].as_bool(), r["transcoded"].as_bool()),
+            (Some(true), Some(true)),
+            "{r}"
+        );
+        assert_eq!(r["uastc"].as_bool(), Some(kind != 0), "{r}");
+        let decoded = std::fs::read(dir.path().join(format!("{image}.rgba"))).unwrap();
+        let source: Vec<u8> = (0..SIZE * SIZE)
+            .flat_map(|i| pixel(kind, i % SIZE, i / SIZE))
+            .collect();
+        let db = psnr(&decoded, &source);
+        // ETC1S trades quality for size; UASTC keeps data maps and normals close.
+        let floor = if kind == 0 { 28.0 } else { 36.0 };
+        eprintln!("image {image} (kind {kind}): {db:.1} dB");
+        assert!(db >= floor, "image {image}: {db:.1} dB < {floor}");
+    }
+}
+
+#[test]
+fn the_size_budget_resizes_in_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("ball.glb");
+    std::fs::write(&input, textured_sphere().glb()).unwrap();
+    for (format, mime) in [("keep", "image/png"), ("ktx2", "image/ktx2")] {
+        let out = dir.path().join(format);
+        let (_, lods) = check::process(
+            &input,
+            &out,
+            &[
+                "--lod",
+                "1",
+                "--texture-format",
+                format,
+                "--max-texture-size",
+                "32",
+            ],
+        );
+        let file = lods.join("lod0.glb");
+        let a = check::assert_lod_ok(&file);
+        for img in &a.images {
+            assert_eq!(img.mime_type, mime);
+            if mime == "image/png" {
+                let decoded = image::load_from_memory(&img.data).unwrap();
+                assert_eq!((decoded.width(), decoded.height()), (32, 32));
+            } else {
+                let h = ktx2::Reader::new(&img.data[..]).unwrap().header();
+                assert_eq!((h.pixel_width, h.pixel_height, h.level_count), (32, 32, 6));
+            }
+        }
+        let r = tools::validate(&[file]);
+        assert_eq!(r[0].errors, 0, "{:?}", r[0].messages);
+    }
+    // Within budget and kept: the bytes are the input's.
+    let (_, lods) = check::process(&input, &dir.path().join("same"), &["--lod", "1"]);
+    let a = check::read(&lods.join("lod0.glb")).asset;
+    let source = check::read(&input).asset;
+    assert_eq!(
+        a.images.iter().map(|i| i.data.clone()).collect::<Vec<_>>(),
+        source
+            .images
+            .iter()
+            .map(|i| i.data.clone())
+            .collect::<Vec<_>>()
+    );
+}
