@@ -5,22 +5,23 @@
 //! 1. [`repair`]: renormalize skin weights that do not sum to one.
 //! 2. [`weld`]: merge identical vertices, drop unused vertices and degenerate triangles.
 //! 3. [`dedup`]: merge identical images, samplers, textures, materials and meshes.
-//! 4. [`prune`]: drop unread vertex streams and unreferenced nodes and objects.
-//! 5. [`animation`]: resample dense animation tracks, drop constant ones.
+//! 4. [`fold`]: solid-colour textures into factors, opaque BLEND/MASK materials to OPAQUE.
+//! 5. [`prune`]: drop unread vertex streams and unreferenced nodes and objects.
+//! 6. [`animation`]: resample dense animation tracks, drop constant ones.
 //!
 //! Then the LOD chain ([`lod::build`]), per level:
 //!
-//! 6. [`simplify`]: attribute-aware meshopt simplification from the previous level.
-//! 7. [`optimize`]: vertex cache, overdraw and vertex fetch order (also compacts vertices).
+//! 7. [`simplify`]: attribute-aware meshopt simplification from the previous level.
+//! 8. [`optimize`]: vertex cache, overdraw and vertex fetch order (also compacts vertices).
 //!
 //! Once per job, between the two: [`textures::encode`] fits every image to the size budget
 //! and encodes it as asked.
 //!
 //! And last, on each finished level, as it is written:
 //!
-//! 8. [`quantize`]: `KHR_mesh_quantization` storage (the writer then compresses, if asked).
-//! 9. [`textures::apply`]: the encoded images replace the originals (after visual QA, which
-//!    samples the originals).
+//! 9. [`quantize`]: `KHR_mesh_quantization` storage (the writer then compresses, if asked).
+//! 10. [`textures::apply`]: the encoded images replace the originals (after visual QA, which
+//!     samples the originals).
 //!
 //! Welding comes first because simplification and optimization work on shared vertices;
 //! pruning comes before simplification so unused streams do not weigh in the error;
@@ -33,6 +34,7 @@
 pub mod animation;
 pub mod chunks;
 pub mod dedup;
+pub mod fold;
 pub mod lod;
 pub mod optimize;
 pub mod prune;
@@ -46,7 +48,7 @@ use crate::asset::Asset;
 use crate::report::{Timings, Warning};
 use crate::settings::Settings;
 
-/// Runs stages 1-5 on `asset`; returns warnings about what they changed.
+/// Runs stages 1-6 on `asset`; returns warnings about what they changed.
 pub fn prepare(asset: &mut Asset, settings: &Settings, timings: &Timings) -> Vec<Warning> {
     let mut warnings = timings.time("repair", || repair::run(asset));
     let welded = timings.time("weld", || weld::run(asset));
@@ -57,6 +59,16 @@ pub fn prepare(asset: &mut Asset, settings: &Settings, timings: &Timings) -> Vec
         ));
     }
     timings.time("dedup", || dedup::run(asset, settings.keep_named));
+    let folded = timings.time("fold", || fold::run(asset));
+    if folded != fold::Folded::default() {
+        warnings.push(Warning::global(
+            "MATERIALS_SIMPLIFIED",
+            format!(
+                "{} solid-colour or flat textures folded into factors, {} materials made opaque (their alpha is 1 everywhere)",
+                folded.textures, folded.opaque
+            ),
+        ));
+    }
     timings.time("prune", || prune::run(asset, settings.keep_named));
     timings.time("animation", || {
         animation::run(asset, settings.delivery.animation_fps);

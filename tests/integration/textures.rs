@@ -241,3 +241,59 @@ fn the_size_budget_resizes_in_any_format() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn solid_textures_fold_into_factors_and_opaque_blend_becomes_opaque() {
+    // A BLEND material whose base colour texture is one opaque colour, and a flat normal map:
+    // both textures go, the colour moves into the factor (sRGB to linear), the mode to OPAQUE.
+    let mut b = Builder::new();
+    let color = b.png_texture(8, 8, |_, _| [255, 128, 0, 255]);
+    let flat = b.png_texture(8, 8, |_, _| [128, 128, 255, 255]);
+    let (p, n, uv, idx) = scenes::sphere_geometry(6, 12, 1.0);
+    let (pos, nrm, tex) = (
+        b.floats(&p, "VEC3", true),
+        b.floats(&n, "VEC3", false),
+        b.floats(&uv, "VEC2", false),
+    );
+    let ind = b.indices(&idx);
+    let m = b.push(
+        "materials",
+        json!({"alphaMode": "BLEND", "normalTexture": {"index": flat},
+               "pbrMetallicRoughness": {"baseColorTexture": {"index": color}}}),
+    );
+    let mesh = b.push(
+        "meshes",
+        json!({"primitives": [{"attributes": {"POSITION": pos, "NORMAL": nrm, "TEXCOORD_0": tex},
+            "indices": ind, "material": m}]}),
+    );
+    b.root_node(json!({"mesh": mesh}));
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("solid.glb");
+    std::fs::write(&input, b.glb()).unwrap();
+    let (manifest, out) = check::process(&input, dir.path(), &["--lod", "1"]);
+    assert!(
+        manifest
+            .warnings
+            .iter()
+            .any(|w| w.code == "MATERIALS_SIMPLIFIED")
+    );
+    let file = out.join("lod0.glb");
+    let a = check::assert_lod_ok(&file);
+    assert!(
+        a.images.is_empty() && a.textures.is_empty(),
+        "orphans pruned"
+    );
+    let mat = &a.materials[0];
+    assert_eq!(mat.alpha_mode, render_worker::asset::AlphaMode::Opaque);
+    assert!(mat.normal_texture.is_none());
+    let f = mat
+        .pbr_metallic_roughness
+        .as_ref()
+        .unwrap()
+        .base_color_factor;
+    assert!(
+        (f[0] - 1.0).abs() < 1e-6 && (f[1] - 0.2158).abs() < 1e-3 && f[2] == 0.0,
+        "{f:?}"
+    );
+    assert_eq!(tools::validate(&[file])[0].errors, 0);
+}
