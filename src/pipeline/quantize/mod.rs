@@ -8,7 +8,8 @@
 //!   [0, 1] are mapped through a per-material `KHR_texture_transform` ([`texcoords`]).
 //! * Colours: unsigned normalized bytes (8 bits) when every value lies in [0, 1].
 //! * Skin weights: unsigned normalized bytes whose sum is exactly 255 per vertex.
-//! * Rotation keys: signed normalized shorts.
+//! * Morph normal/tangent deltas: signed normalized bytes (when within [-1, 1]).
+//! * Rotation keys: signed normalized shorts; morph weight keys: unsigned normalized bytes.
 //!
 //! The asset keeps holding floats; after this stage they are the exact values the writer will
 //! store, so what is rendered and measured afterwards is what ships. The stage runs on every LOD
@@ -45,12 +46,38 @@ pub fn run(asset: &mut Asset, delivery: &Delivery) -> (Quantized, Vec<Warning>) 
     for mesh in &mut asset.meshes {
         for p in &mut mesh.primitives {
             quantize_vectors(p, delivery.normal_bits);
+            quantize_vector_deltas(p, delivery.normal_bits);
             quantize_colors(p, delivery.color_bits);
             quantize_weights(p);
         }
     }
     quantize_rotations(asset);
+    quantize_morph_weights(asset);
     (report, warnings)
+}
+
+/// Morph weight keys as unsigned normalized bytes when they lie in [0, 1] (core glTF allows
+/// it; gltfpack writes them so). Cubic spline tracks, whose tangents are not weights, stay
+/// float.
+fn quantize_morph_weights(asset: &mut Asset) {
+    for a in &mut asset.animations {
+        for (s, sampler) in a.samplers.iter_mut().enumerate() {
+            let weights = a
+                .channels
+                .iter()
+                .any(|c| c.sampler == s && c.target.path == "weights");
+            let out = &mut sampler.output;
+            // Exporters leave float noise around 0 and 1 (AnimatedMorphCube has -1.5e-7).
+            let fits = out.values.iter().all(|v| (-1e-4..=1.0 + 1e-4).contains(v));
+            if !weights || sampler.interpolation == "CUBICSPLINE" || !is_float(out) || !fits {
+                continue;
+            }
+            for v in &mut out.values {
+                *v = unorm(*v, 8, 8);
+            }
+            out.format = normalized(Component::U8, 1);
+        }
+    }
 }
 
 /// Rotation keys as signed normalized shorts (core glTF allows them; gltfpack writes them),
@@ -131,6 +158,24 @@ fn quantize_vectors(p: &mut Primitive, bits: u32) {
             }
         }
         a.data.format = normalized(Component::I8, dims);
+    }
+}
+
+/// Morph target normal and tangent deltas as signed normalized bytes, when every delta lies in
+/// [-1, 1] (KHR_mesh_quantization allows them; deltas of unit vectors rarely leave it).
+fn quantize_vector_deltas(p: &mut Primitive, bits: u32) {
+    for a in p.targets.iter_mut().flatten() {
+        let fits = a.data.values.iter().all(|v| (-1.0..=1.0).contains(v));
+        if !matches!(a.semantic, Semantic::Normal | Semantic::Tangent)
+            || !is_float(&a.data)
+            || !fits
+        {
+            continue;
+        }
+        for v in &mut a.data.values {
+            *v = snorm8(*v, bits);
+        }
+        a.data.format = normalized(Component::I8, a.data.format.dims);
     }
 }
 
