@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::render::View;
-use crate::settings::{Delivery, Limits, Settings, parse_lods};
+use crate::settings::{Delivery, Limits, Profile, Settings, parse_lods};
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -194,6 +194,16 @@ pub struct JobArgs {
     /// Geometry storage of the written files.
     #[command(flatten)]
     pub delivery: DeliveryArgs,
+    /// Target platform preset: web, ar-android, ar-ios or thumbnail (delivery settings and
+    /// budgets; explicit flags still win).
+    #[arg(long, env = "RENDER_WORKER_PROFILE")]
+    pub profile: Option<String>,
+    /// Most bytes of LOD 0; settings are searched until it fits.
+    #[arg(long, env = "RENDER_WORKER_MAX_BYTES")]
+    pub max_bytes: Option<u64>,
+    /// Most triangles of LOD 0.
+    #[arg(long, env = "RENDER_WORKER_MAX_TRIANGLES")]
+    pub max_triangles: Option<u64>,
     /// Resource limits.
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -226,14 +236,17 @@ pub struct DeliveryArgs {
     pub animation_fps: u32,
     /// Buffer compression: none, meshopt (EXT_meshopt_compression) or khr-meshopt
     /// (KHR_meshopt_compression).
-    #[arg(long, env = "RENDER_WORKER_COMPRESS", default_value = "none")]
-    pub compress: String,
+    /// [default: none]
+    #[arg(long, env = "RENDER_WORKER_COMPRESS")]
+    pub compress: Option<String>,
     /// Texture format: keep (the input's) or ktx2 (Basis Universal, KHR_texture_basisu).
-    #[arg(long, env = "RENDER_WORKER_TEXTURE_FORMAT", default_value = "keep")]
-    pub texture_format: String,
+    /// [default: keep]
+    #[arg(long, env = "RENDER_WORKER_TEXTURE_FORMAT")]
+    pub texture_format: Option<String>,
     /// Largest texture side in pixels; larger textures are scaled down.
-    #[arg(long, env = "RENDER_WORKER_MAX_TEXTURE_SIZE", default_value_t = Delivery::default().max_texture_size)]
-    pub max_texture_size: u32,
+    /// [default: 2048]
+    #[arg(long, env = "RENDER_WORKER_MAX_TEXTURE_SIZE")]
+    pub max_texture_size: Option<u32>,
     /// Round texture sides to powers of two.
     #[arg(long, env = "RENDER_WORKER_TEXTURE_POW2", value_parser = BoolishValueParser::new())]
     pub texture_pow2: bool,
@@ -244,22 +257,28 @@ pub struct DeliveryArgs {
 }
 
 impl DeliveryArgs {
-    /// The delivery settings these flags describe.
-    pub fn to_delivery(&self) -> Result<Delivery> {
-        Ok(Delivery {
-            quantize: !self.no_quantize,
-            float_positions: self.float_positions,
-            position_bits: self.position_bits,
-            normal_bits: self.normal_bits,
-            texcoord_bits: self.texcoord_bits,
-            color_bits: self.color_bits,
-            animation_fps: self.animation_fps,
-            compress: self.compress.parse()?,
-            texture_format: self.texture_format.parse()?,
-            max_texture_size: self.max_texture_size,
-            texture_pow2: self.texture_pow2,
-            fallback: self.compress_fallback,
-        })
+    /// Applies these flags to `d` (a profile's preset or the defaults): flags given override,
+    /// flags left out keep what `d` says.
+    pub fn apply(&self, d: &mut Delivery) -> Result<()> {
+        d.quantize &= !self.no_quantize;
+        d.float_positions |= self.float_positions;
+        d.position_bits = self.position_bits;
+        d.normal_bits = self.normal_bits;
+        d.texcoord_bits = self.texcoord_bits;
+        d.color_bits = self.color_bits;
+        d.animation_fps = self.animation_fps;
+        if let Some(c) = &self.compress {
+            d.compress = c.parse()?;
+        }
+        if let Some(f) = &self.texture_format {
+            d.texture_format = f.parse()?;
+        }
+        if let Some(px) = self.max_texture_size {
+            d.max_texture_size = px;
+        }
+        d.texture_pow2 |= self.texture_pow2;
+        d.fallback |= self.compress_fallback;
+        Ok(())
     }
 }
 
@@ -282,9 +301,9 @@ pub struct LimitArgs {
     /// Largest input (file plus external resources), bytes.
     #[arg(long, env = "RENDER_WORKER_MAX_INPUT_BYTES", default_value_t = Limits::default().max_input_bytes)]
     pub max_input_bytes: u64,
-    /// Most triangles.
-    #[arg(long, env = "RENDER_WORKER_MAX_TRIANGLES", default_value_t = Limits::default().max_triangles)]
-    pub max_triangles: u64,
+    /// Most triangles an input may have.
+    #[arg(long, env = "RENDER_WORKER_MAX_INPUT_TRIANGLES", default_value_t = Limits::default().max_triangles)]
+    pub max_input_triangles: u64,
     /// Most vertices.
     #[arg(long, env = "RENDER_WORKER_MAX_VERTICES", default_value_t = Limits::default().max_vertices)]
     pub max_vertices: u64,
@@ -298,7 +317,7 @@ impl LimitArgs {
     pub fn to_limits(&self) -> Limits {
         Limits {
             max_input_bytes: self.max_input_bytes,
-            max_triangles: self.max_triangles,
+            max_triangles: self.max_input_triangles,
             max_vertices: self.max_vertices,
             max_nodes: self.max_nodes,
         }
@@ -313,7 +332,7 @@ impl JobArgs {
             .iter()
             .map(|v| v.parse::<View>().map_err(Error::Settings))
             .collect::<Result<Vec<_>>>()?;
-        let settings = Settings {
+        let mut settings = Settings {
             lods: parse_lods(&self.lod)?,
             max_error: self.error,
             render: !self.no_render,
@@ -322,10 +341,15 @@ impl JobArgs {
             max_visual_error: self.max_visual_error,
             keep_named: !self.drop_names,
             lock_borders: self.lock_borders,
-            delivery: self.delivery.to_delivery()?,
             limits: self.limits.to_limits(),
             ..Settings::default()
         };
+        if let Some(p) = &self.profile {
+            p.parse::<Profile>()?.apply(&mut settings);
+        }
+        self.delivery.apply(&mut settings.delivery)?;
+        settings.budget.max_bytes = self.max_bytes.or(settings.budget.max_bytes);
+        settings.budget.max_triangles = self.max_triangles.or(settings.budget.max_triangles);
         settings.validate()?;
         Ok(settings)
     }

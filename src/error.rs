@@ -90,6 +90,11 @@ pub enum Error {
     #[error("invalid settings: {0}")]
     Settings(String),
 
+    /// The delivered model cannot meet its size budget (`--max-bytes`, `--max-triangles`,
+    /// `--profile`).
+    #[error("budget: {0}")]
+    Budget(String),
+
     /// The GPU could not render (device lost twice, validation failure, out of memory).
     #[error("render failed: {0}")]
     Render(String),
@@ -206,6 +211,7 @@ impl Error {
             Error::NoSuchObject(_) => "no_such_object",
             Error::Input { .. } => "input",
             Error::Settings(_) => "settings",
+            Error::Budget(_) => "budget",
             Error::Render(_) => "render",
             Error::Cancelled => "cancelled",
             Error::TimedOut { .. } => "timed_out",

@@ -111,6 +111,10 @@ pub struct Manifest {
     pub timings: Vec<StageTiming>,
     /// Wall-clock time of the whole job, milliseconds.
     pub total_ms: f64,
+    /// The budget search, when a budget was set (`--max-bytes`, `--max-triangles`,
+    /// `--profile`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<super::BudgetReport>,
 }
 
 impl Manifest {

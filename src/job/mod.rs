@@ -4,8 +4,11 @@
 //! manifest last. [`inspect`] reads and reports without writing anything. The [`Manifest`] and
 //! [`InputReport`] types are the documented output schemas (see the README).
 
+mod budget;
 mod manifest;
 mod visuals;
+
+pub use budget::{Attempt, BudgetReport};
 
 pub use manifest::{
     InputReport, LodEntry, MANIFEST_SCHEMA_VERSION, Manifest, ThumbnailEntry, Tool,
@@ -133,6 +136,8 @@ pub fn output_name(input: &Path) -> String {
 ///
 /// `renderer` is required when rendering; it is created (if lazy) only after the input has
 /// been read, so bad input is refused first. `progress` may cancel the job between stages.
+/// With a budget (`settings.budget`), settings are first searched until LOD 0 fits (see
+/// [`budget`]), and the manifest records the search.
 pub fn run(
     input: &Path,
     sink: &dyn OutputSink,
@@ -141,6 +146,32 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<Manifest> {
     settings.validate()?;
+    if !settings.budget.is_set() {
+        return run_once(input, sink, settings, renderer, progress);
+    }
+    let trial = |s: &Settings| {
+        run_once(
+            input,
+            &crate::storage::MemorySink::default(),
+            s,
+            None,
+            progress,
+        )
+    };
+    let (chosen, report) = budget::fit(settings, &trial)?;
+    let mut manifest = run_once(input, sink, &chosen, renderer, progress)?;
+    manifest.budget = Some(report);
+    Ok(manifest)
+}
+
+/// [`run`] without the budget search.
+fn run_once(
+    input: &Path,
+    sink: &dyn OutputSink,
+    settings: &Settings,
+    renderer: Option<&LazyRenderer>,
+    progress: &dyn Progress,
+) -> Result<Manifest> {
     if settings.render && renderer.is_none() {
         return Err(Error::Settings(
             "rendering needs a renderer; --no-render skips it".into(),
@@ -171,6 +202,7 @@ pub fn run(
     checkpoint(progress)?;
     progress.phase("cleaning");
     warnings.extend(pipeline::prepare(&mut asset, settings, &timings));
+    check_uv_sets(&asset, settings)?;
     checkpoint(progress)?;
     progress.phase("textures");
     let (textures, texture_warnings) = timings.time("textures", || {
@@ -267,8 +299,29 @@ pub fn run(
         warnings,
         timings: timings.snapshot(),
         total_ms: start.elapsed().as_secs_f64() * 1e3,
+        budget: None,
     };
     Ok(manifest)
+}
+
+/// Refuses a model whose materials sample more UV sets than the profile's platform reads.
+fn check_uv_sets(asset: &crate::asset::Asset, settings: &Settings) -> Result<()> {
+    let Some((profile, max)) = settings
+        .profile
+        .and_then(|p| p.max_uv_sets().map(|m| (p, m)))
+    else {
+        return Ok(());
+    };
+    for (i, m) in asset.materials.iter().enumerate() {
+        let mut worst = None;
+        m.for_each_texture(|_, uv| worst = worst.max(Some(uv)));
+        if let Some(uv) = worst.filter(|&uv| uv >= max) {
+            return Err(Error::Budget(format!(
+                "profile {profile:?}: material {i} samples TEXCOORD_{uv}, but the platform reads {max} UV set(s)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Runs the whole job into `<out_root>/<stem>/`, staged and renamed into place with

@@ -5,8 +5,10 @@
 //! produce the same files from the same input. Limits only decide whether an input is accepted
 //! and are left out of the hash.
 
+mod budget;
 mod delivery;
 
+pub use budget::{Budget, Profile};
 pub use delivery::{Compression, Delivery, TextureFormat};
 
 use crate::error::{Error, Result};
@@ -186,6 +188,10 @@ pub struct Settings {
     pub weights: AttributeWeights,
     /// Quantization and compression of the written files.
     pub delivery: Delivery,
+    /// The target platform whose preset these settings started from. Default none.
+    pub profile: Option<Profile>,
+    /// Limits LOD 0 must meet. Default none.
+    pub budget: Budget,
     /// Resource limits (not part of the hash).
     #[serde(skip_serializing)]
     pub limits: Limits,
@@ -209,6 +215,8 @@ impl Default for Settings {
             lock_borders: false,
             weights: AttributeWeights::default(),
             delivery: Delivery::default(),
+            profile: None,
+            budget: Budget::default(),
             limits: Limits::default(),
         }
     }

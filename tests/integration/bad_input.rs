@@ -139,8 +139,8 @@ fn resource_bombs_are_refused_before_allocating() {
     refused(
         "tri.glb",
         &glb,
-        &["--max-triangles", "100"],
-        "triangles: 224 exceeds the limit of 100 (raise it with --max-triangles)",
+        &["--max-input-triangles", "100"],
+        "triangles: 224 exceeds the limit of 100 (raise it with --max-input-triangles)",
     );
     refused(
         "size.glb",

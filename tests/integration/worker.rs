@@ -265,7 +265,7 @@ async fn permanent_failures_write_error_json_and_delete_the_message() {
     let s = Setup::new().await;
     let w = s.worker(&[
         "--no-render",
-        "--max-triangles",
+        "--max-input-triangles",
         "1000",
         "--max-input-bytes",
         "1000000",

@@ -229,7 +229,7 @@ fn check_limits(root: &Root, limits: &Limits) -> Result<()> {
         "triangles",
         triangles,
         limits.max_triangles,
-        "--max-triangles",
+        "--max-input-triangles",
     )?;
     exceed("vertices", vertices, limits.max_vertices, "--max-vertices")
 }
