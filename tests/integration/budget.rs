@@ -4,23 +4,6 @@
 
 use crate::support::{check, scenes, tools};
 use render_worker::job::Manifest;
-use serde_json::Value;
-use std::path::Path;
-
-fn doc(path: &Path) -> Value {
-    let bytes = std::fs::read(path).unwrap();
-    let len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
-    serde_json::from_slice(&bytes[20..20 + len]).unwrap()
-}
-
-fn names(doc: &Value, key: &str) -> Vec<String> {
-    doc[key]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect()
-}
 
 fn lod0_fits(m: &Manifest, max_bytes: u64, max_triangles: u64) {
     let l = &m.lods[0];
@@ -118,7 +101,7 @@ fn profiles_deliver_what_their_platform_reads() {
         lod0_fits(&m, max_bytes, max_triangles);
         let file = out.join("lod0.glb");
         check::assert_lod_ok(&file);
-        let used = names(&doc(&file), "extensionsUsed");
+        let used = check::string_list(&check::glb_json(&file), "extensionsUsed");
         let has = |e: &str| used.iter().any(|u| u == e);
         assert_eq!(
             has("EXT_meshopt_compression"),

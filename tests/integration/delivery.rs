@@ -118,21 +118,6 @@ fn assert_same_points(what: &str, a: &[Vec3], b: &[Vec3], tolerance: f32) {
     assert!(d <= tolerance, "{what}: {d} apart (tolerance {tolerance})");
 }
 
-fn json_of(path: &Path) -> serde_json::Value {
-    let bytes = std::fs::read(path).unwrap();
-    let len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
-    serde_json::from_slice(&bytes[20..20 + len]).unwrap()
-}
-
-fn names(doc: &serde_json::Value, key: &str) -> Vec<String> {
-    doc[key]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect()
-}
-
 /// Processes `input` (LOD 0 only) in every variant; returns the LOD file of each.
 fn outputs(input: &Path, out: &Path) -> Vec<PathBuf> {
     VARIANTS
@@ -191,19 +176,19 @@ fn quantized_and_compressed_outputs_decode_to_the_same_geometry() {
                     2e-3,
                 );
             }
-            let doc = json_of(file);
+            let doc = check::glb_json(file);
             if *name == "tiled" {
                 // Regression guard: the range must travel in the transform, not be dropped.
                 let t = &doc["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"];
                 let scale = t["extensions"]["KHR_texture_transform"]["scale"][0].as_f64();
                 assert!(scale.unwrap() > 1.5, "{what}: {t}");
             }
-            let required = names(&doc, "extensionsRequired");
+            let required = check::string_list(&doc, "extensionsRequired");
             assert!(
                 required.contains(&"KHR_mesh_quantization".to_string()),
                 "{what}: {required:?}"
             );
-            let used = names(&doc, "extensionsUsed");
+            let used = check::string_list(&doc, "extensionsUsed");
             let chosen = match *variant {
                 "meshopt" | "fallback" => Some("EXT_meshopt_compression"),
                 "khr" => Some("KHR_meshopt_compression"),
@@ -373,9 +358,9 @@ fn draco_inputs_decode_and_process() {
     let (m, out) = check::process(&input, &dir.path().join("out"), &[]);
     let lods: Vec<PathBuf> = m.lods.iter().map(|l| out.join(&l.file)).collect();
     for l in &lods {
-        let doc = json_of(l);
+        let doc = check::glb_json(l);
         assert!(
-            !names(&doc, "extensionsUsed")
+            !check::string_list(&doc, "extensionsUsed")
                 .iter()
                 .any(|e| e.contains("draco"))
         );
@@ -496,7 +481,7 @@ fn animations_are_resampled_pruned_and_quantized() {
             assert!(q.angle_between(q0) < 5e-3, "{variant} t={t}: {q} {q0}");
         }
         if variant == "meshopt" {
-            let doc = json_of(&file);
+            let doc = check::glb_json(&file);
             let filters: Vec<&str> = doc["bufferViews"]
                 .as_array()
                 .unwrap()

@@ -40,25 +40,14 @@ fn textured_sphere() -> Builder {
     let t: Vec<usize> = (0..3)
         .map(|k| b.png_texture(SIZE, SIZE, move |x, y| pixel(k, x, y)))
         .collect();
-    let (p, n, uv, idx) = scenes::sphere_geometry(12, 24, 1.0);
-    let (pos, nrm, tex) = (
-        b.floats(&p, "VEC3", true),
-        b.floats(&n, "VEC3", false),
-        b.floats(&uv, "VEC2", false),
-    );
-    let ind = b.indices(&idx);
-    let m = b.push(
-        "materials",
+    scenes::sphere_with(
+        &mut b,
+        12,
+        24,
         json!({"pbrMetallicRoughness": {"baseColorTexture": {"index": t[0]},
             "metallicRoughnessTexture": {"index": t[2]}},
             "normalTexture": {"index": t[1]}, "occlusionTexture": {"index": t[2]}}),
     );
-    let mesh = b.push(
-        "meshes",
-        json!({"primitives": [{"attributes": {"POSITION": pos, "NORMAL": nrm, "TEXCOORD_0": tex},
-            "indices": ind, "material": m}]}),
-    );
-    b.root_node(json!({"name": "Ball", "mesh": mesh}));
     b
 }
 
@@ -249,24 +238,13 @@ fn solid_textures_fold_into_factors_and_opaque_blend_becomes_opaque() {
     let mut b = Builder::new();
     let color = b.png_texture(8, 8, |_, _| [255, 128, 0, 255]);
     let flat = b.png_texture(8, 8, |_, _| [128, 128, 255, 255]);
-    let (p, n, uv, idx) = scenes::sphere_geometry(6, 12, 1.0);
-    let (pos, nrm, tex) = (
-        b.floats(&p, "VEC3", true),
-        b.floats(&n, "VEC3", false),
-        b.floats(&uv, "VEC2", false),
-    );
-    let ind = b.indices(&idx);
-    let m = b.push(
-        "materials",
+    scenes::sphere_with(
+        &mut b,
+        6,
+        12,
         json!({"alphaMode": "BLEND", "normalTexture": {"index": flat},
                "pbrMetallicRoughness": {"baseColorTexture": {"index": color}}}),
     );
-    let mesh = b.push(
-        "meshes",
-        json!({"primitives": [{"attributes": {"POSITION": pos, "NORMAL": nrm, "TEXCOORD_0": tex},
-            "indices": ind, "material": m}]}),
-    );
-    b.root_node(json!({"mesh": mesh}));
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("solid.glb");
     std::fs::write(&input, b.glb()).unwrap();

@@ -126,3 +126,20 @@ pub fn assert_lod_ok(path: &Path) -> Asset {
     assert_reads_independently(path, &out.asset);
     out.asset
 }
+
+/// The JSON chunk of a GLB file.
+pub fn glb_json(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap();
+    let len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    serde_json::from_slice(&bytes[20..20 + len]).unwrap()
+}
+
+/// The strings of array `key` of `doc` (e.g. `extensionsUsed`), empty when absent.
+pub fn string_list(doc: &serde_json::Value, key: &str) -> Vec<String> {
+    doc[key]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}

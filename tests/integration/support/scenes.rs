@@ -58,6 +58,24 @@ pub fn sphere_geometry(
     (p, n, uv, idx)
 }
 
+/// A UV sphere drawn with `material` (a material JSON object), as the only root node.
+pub fn sphere_with(b: &mut Builder, rings: u32, segments: u32, material: serde_json::Value) {
+    let (p, n, uv, idx) = sphere_geometry(rings, segments, 1.0);
+    let (pos, nrm, tex) = (
+        b.floats(&p, "VEC3", true),
+        b.floats(&n, "VEC3", false),
+        b.floats(&uv, "VEC2", false),
+    );
+    let ind = b.indices(&idx);
+    let m = b.push("materials", material);
+    let mesh = b.push(
+        "meshes",
+        json!({"primitives": [{"attributes": {"POSITION": pos, "NORMAL": nrm, "TEXCOORD_0": tex},
+            "indices": ind, "material": m}]}),
+    );
+    b.root_node(json!({"name": "Ball", "mesh": mesh}));
+}
+
 /// A textured UV sphere: the simplification fixture (smooth, closed, one UV seam).
 pub fn sphere(rings: u32, segments: u32) -> Builder {
     let mut b = Builder::new();
