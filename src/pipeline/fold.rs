@@ -58,15 +58,12 @@ fn srgb_to_linear(c: u8) -> f32 {
 
 /// Folds what it can in every material of `asset`.
 pub fn run(asset: &mut Asset) -> Folded {
+    let alpha_matters = alpha_sources(asset);
     let summaries: Vec<Option<Summary>> = asset
         .images
         .par_iter()
-        .map(|img| {
-            matches!(img.mime_type.as_str(), "image/png" | "image/jpeg")
-                .then(|| image::load_from_memory(&img.data).ok())
-                .flatten()
-                .map(|d| summarize(&d.into_rgba8()))
-        })
+        .enumerate()
+        .map(|(i, img)| summary_of_image(img, alpha_matters.contains(&i)))
         .collect();
     let summary_of = |textures: &[crate::asset::Texture], t: usize| {
         textures
@@ -89,6 +86,46 @@ pub fn run(asset: &mut Asset) -> Folded {
         }
     }
     folded
+}
+
+/// Decodes `img` when it could be one colour or its alpha matters. A one-colour image
+/// compresses to well under a quarter bit per pixel (PNG: a few bytes per row; baseline JPEG:
+/// a few bits per 8x8 block), so anything larger is known not to be solid from its size and
+/// header alone (which keeps big photo textures from being decoded here).
+fn summary_of_image(img: &crate::asset::Image, alpha_matters: bool) -> Option<Summary> {
+    let format = match img.mime_type.as_str() {
+        "image/png" => image::ImageFormat::Png,
+        "image/jpeg" => image::ImageFormat::Jpeg,
+        _ => return None,
+    };
+    let (w, h) = image::ImageReader::with_format(std::io::Cursor::new(&img.data[..]), format)
+        .into_dimensions()
+        .ok()?;
+    let pixels = u64::from(w) * u64::from(h);
+    // Small images are cheap to decode, and their headers outweigh their pixels.
+    let could_be_solid = pixels <= 256 * 256 || (img.data.len() as u64) * 32 < pixels;
+    if !could_be_solid && !alpha_matters {
+        return None;
+    }
+    let decoded = image::load_from_memory_with_format(&img.data, format).ok()?;
+    Some(summarize(&decoded.into_rgba8()))
+}
+
+/// Images sampled as the base colour of a BLEND or MASK material (their alpha decides whether
+/// the material can be opaque).
+fn alpha_sources(asset: &Asset) -> Vec<usize> {
+    asset
+        .materials
+        .iter()
+        .filter(|m| m.alpha_mode != AlphaMode::Opaque)
+        .filter_map(|m| {
+            m.pbr_metallic_roughness
+                .as_ref()?
+                .base_color_texture
+                .as_ref()
+        })
+        .filter_map(|t| asset.textures.get(t.index)?.source)
+        .collect()
 }
 
 /// Materials drawn by some primitive whose vertex colours carry alpha below 1.

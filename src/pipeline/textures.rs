@@ -63,13 +63,17 @@ fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delive
         _ => return Ok(None),
     };
     let ktx = d.texture_format == TextureFormat::Ktx2;
-    let decoded = image::load_from_memory_with_format(&image.data, format)
-        .map_err(|e| format!("does not decode ({e})"))?;
-    let (w, h) = (decoded.width(), decoded.height());
+    // The header says whether anything is to be done; most images within budget are never
+    // decoded.
+    let (w, h) = image::ImageReader::with_format(Cursor::new(&image.data[..]), format)
+        .into_dimensions()
+        .map_err(|e| format!("has no readable size ({e})"))?;
     let (tw, th) = resize::target_size(w, h, d.max_texture_size, d.texture_pow2, ktx);
     if !ktx && (tw, th) == (w, h) {
         return Ok(None);
     }
+    let decoded = image::load_from_memory_with_format(&image.data, format)
+        .map_err(|e| format!("does not decode ({e})"))?;
     let rgba = resize::resize(decoded.into_rgba8(), tw, th);
     if ktx {
         let e = basis::Encoding {
