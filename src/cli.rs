@@ -239,7 +239,8 @@ pub struct DeliveryArgs {
     /// [default: none]
     #[arg(long, env = "RENDER_WORKER_COMPRESS")]
     pub compress: Option<String>,
-    /// Texture format: keep (the input's) or ktx2 (Basis Universal, KHR_texture_basisu).
+    /// Texture format: keep (the input's), ktx2 (Basis Universal, KHR_texture_basisu) or webp
+    /// (lossless, EXT_texture_webp, where smaller).
     /// [default: keep]
     #[arg(long, env = "RENDER_WORKER_TEXTURE_FORMAT")]
     pub texture_format: Option<String>,

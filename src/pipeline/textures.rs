@@ -1,5 +1,5 @@
 //! Texture delivery for a job: every image fitted to the size budget and, when asked, encoded
-//! as KTX2 (Basis Universal), once per job.
+//! as KTX2 (Basis Universal) or lossless WebP, once per job.
 //!
 //! [`encode`] works on the prepared asset, one image per task on the rayon pool (the process's
 //! one bounded CPU budget: under the worker, every job's texture work shares the `--threads`
@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use std::io::Cursor;
 
 const BASISU: &str = "KHR_texture_basisu";
+const WEBP: &str = "EXT_texture_webp";
 
 /// An image's delivered bytes and MIME type.
 type Delivered = (Vec<u8>, &'static str);
@@ -63,13 +64,15 @@ fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delive
         _ => return Ok(None),
     };
     let ktx = d.texture_format == TextureFormat::Ktx2;
+    let webp = d.texture_format == TextureFormat::Webp;
     // The header says whether anything is to be done; most images within budget are never
     // decoded.
     let (w, h) = image::ImageReader::with_format(Cursor::new(&image.data[..]), format)
         .into_dimensions()
         .map_err(|e| format!("has no readable size ({e})"))?;
     let (tw, th) = resize::target_size(w, h, d.max_texture_size, d.texture_pow2, ktx);
-    if !ktx && (tw, th) == (w, h) {
+    let resized = (tw, th) != (w, h);
+    if !ktx && !webp && !resized {
         return Ok(None);
     }
     let decoded = image::load_from_memory_with_format(&image.data, format)
@@ -87,6 +90,15 @@ fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delive
     }
     let mut bytes = Cursor::new(vec![]);
     let out = DynamicImage::ImageRgba8(rgba);
+    if webp {
+        let encoder = image::codecs::webp::WebPEncoder::new_lossless(&mut bytes);
+        out.write_with_encoder(encoder)
+            .map_err(|e| format!("does not encode as WebP ({e})"))?;
+        let bytes = bytes.into_inner();
+        // A conversion that would grow the texture keeps the original (lossless WebP of a
+        // JPEG photo usually does); a resized one is delivered whatever its size.
+        return Ok((resized || bytes.len() < image.data.len()).then_some((bytes, "image/webp")));
+    }
     let written = if format == ImageFormat::Jpeg {
         let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90);
         out.to_rgb8().write_with_encoder(encoder)
@@ -99,23 +111,26 @@ fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delive
     Ok(Some((bytes.into_inner(), mime)))
 }
 
-/// Puts the encoded images into `asset`. KTX2 images are referenced through
-/// `KHR_texture_basisu` (required: no fallback image is kept, as with gltfpack `-tc`).
+/// Puts the encoded images into `asset`. KTX2 and WebP images are referenced through
+/// `KHR_texture_basisu` and `EXT_texture_webp` (required: no fallback image is kept, as with
+/// gltfpack `-tc` and `-tw`).
 pub fn apply(asset: &mut Asset, encoded: &Encoded) {
     for (i, e) in encoded.images.iter().enumerate() {
         let Some((bytes, mime)) = e else { continue };
         let image = &mut asset.images[i];
         image.data = bytes.clone().into();
         image.mime_type = (*mime).to_string();
-        if *mime != "image/ktx2" {
-            continue;
-        }
+        let extension = match *mime {
+            "image/ktx2" => BASISU,
+            "image/webp" => WEBP,
+            _ => continue,
+        };
         for t in asset.textures.iter_mut().filter(|t| t.source == Some(i)) {
             t.source = None;
             t.ext
                 .extensions
-                .insert(BASISU.into(), serde_json::json!({ "source": i }));
+                .insert(extension.into(), serde_json::json!({ "source": i }));
         }
-        asset.extensions_required.insert(BASISU.into());
+        asset.extensions_required.insert(extension.into());
     }
 }

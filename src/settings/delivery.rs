@@ -54,6 +54,8 @@ pub enum TextureFormat {
     /// KTX2 with Basis Universal (`KHR_texture_basisu`): ETC1S for colour, UASTC + zstd for
     /// normal and data maps.
     Ktx2,
+    /// Lossless WebP (`EXT_texture_webp`) where it is smaller than the input image.
+    Webp,
 }
 
 impl std::str::FromStr for TextureFormat {
@@ -63,8 +65,9 @@ impl std::str::FromStr for TextureFormat {
         match s {
             "keep" => Ok(TextureFormat::Keep),
             "ktx2" => Ok(TextureFormat::Ktx2),
+            "webp" => Ok(TextureFormat::Webp),
             _ => Err(Error::Settings(format!(
-                "--texture-format {s:?}: expected keep or ktx2"
+                "--texture-format {s:?}: expected keep, ktx2 or webp"
             ))),
         }
     }

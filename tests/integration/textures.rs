@@ -275,3 +275,41 @@ fn solid_textures_fold_into_factors_and_opaque_blend_becomes_opaque() {
     );
     assert_eq!(tools::validate(&[file])[0].errors, 0);
 }
+
+#[test]
+fn webp_is_lossless_and_used_only_where_smaller() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("ball.glb");
+    std::fs::write(&input, textured_sphere().glb()).unwrap();
+    let source = check::read(&input).asset;
+    let (_, out) = check::process(
+        &input,
+        dir.path(),
+        &["--lod", "1", "--texture-format", "webp"],
+    );
+    let file = out.join("lod0.glb");
+    let a = check::assert_lod_ok(&file);
+    let mut webp = 0;
+    for (img, src) in a.images.iter().zip(&source.images) {
+        if img.mime_type == "image/webp" {
+            webp += 1;
+            assert!(
+                img.data.len() < src.data.len(),
+                "a WebP larger than its PNG"
+            );
+            let (x, y) = (
+                image::load_from_memory(&img.data).unwrap(),
+                image::load_from_memory(&src.data).unwrap(),
+            );
+            assert!(x.to_rgba8() == y.to_rgba8(), "lossless");
+        } else {
+            assert_eq!(img.data, src.data, "kept as it was");
+        }
+    }
+    assert!(webp > 0);
+    let doc = check::glb_json(&file);
+    assert!(
+        check::string_list(&doc, "extensionsRequired").contains(&"EXT_texture_webp".to_string())
+    );
+    assert_eq!(tools::validate(&[file])[0].errors, 0);
+}
