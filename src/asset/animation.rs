@@ -49,3 +49,18 @@ pub struct Animation {
     /// Extensions and extras.
     pub ext: Ext,
 }
+
+impl Animation {
+    /// Per sampler, the property it animates: the path of the first channel that uses it
+    /// (`None` for a sampler no channel uses). Owned, so callers may edit the samplers.
+    pub fn sampler_paths(&self) -> Vec<Option<String>> {
+        (0..self.samplers.len())
+            .map(|s| {
+                self.channels
+                    .iter()
+                    .find(|c| c.sampler == s)
+                    .map(|c| c.target.path.clone())
+            })
+            .collect()
+    }
+}

@@ -193,16 +193,11 @@ fn write_animation(bin: &mut BinBuilder, a: &crate::asset::Animation) -> schema:
         samplers: a
             .samplers
             .iter()
-            .enumerate()
-            .map(|(i, s)| {
+            .zip(a.sampler_paths())
+            .map(|(s, path)| {
                 let input = crate::asset::AttributeData::new_float(1, s.input.clone());
                 // Keys go through the filter that suits their path (when compressing).
-                let path = a
-                    .channels
-                    .iter()
-                    .find(|c| c.sampler == i)
-                    .map(|c| c.target.path.as_str());
-                let filter = match path {
+                let filter = match path.as_deref() {
                     Some("rotation") => Filter::Quaternion,
                     Some("translation" | "scale") => Filter::Exponential,
                     _ => Filter::None,

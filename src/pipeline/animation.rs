@@ -18,17 +18,10 @@ const SAME: f32 = 1e-6;
 /// constant tracks are still collapsed and dropped).
 pub fn run(asset: &mut Asset, fps: u32) {
     for a in 0..asset.animations.len() {
-        let rotations: Vec<bool> = (0..asset.animations[a].samplers.len())
-            .map(|s| {
-                asset.animations[a]
-                    .channels
-                    .iter()
-                    .any(|c| c.sampler == s && c.target.path == "rotation")
-            })
-            .collect();
-        for (sampler, rotation) in asset.animations[a].samplers.iter_mut().zip(rotations) {
+        let paths = asset.animations[a].sampler_paths();
+        for (sampler, path) in asset.animations[a].samplers.iter_mut().zip(paths) {
             if fps > 0 {
-                resample(sampler, fps, rotation);
+                resample(sampler, fps, path.as_deref() == Some("rotation"));
             }
             collapse(sampler);
         }

@@ -51,59 +51,41 @@ pub fn run(asset: &mut Asset, delivery: &Delivery) -> (Quantized, Vec<Warning>) 
             quantize_weights(p);
         }
     }
-    quantize_rotations(asset);
-    quantize_morph_weights(asset);
+    quantize_keys(asset);
     (report, warnings)
 }
 
-/// Morph weight keys as unsigned normalized bytes when they lie in [0, 1] (core glTF allows
-/// it; gltfpack writes them so). Cubic spline tracks, whose tangents are not weights, stay
-/// float.
-fn quantize_morph_weights(asset: &mut Asset) {
+/// Animation keys in the integer forms core glTF allows (gltfpack writes them so): rotation
+/// keys as signed normalized shorts (unit length first), morph weight keys in [0, 1] as
+/// unsigned normalized bytes. Cubic spline tangents are neither unit quaternions nor weights:
+/// those tracks stay float.
+fn quantize_keys(asset: &mut Asset) {
     for a in &mut asset.animations {
-        for (s, sampler) in a.samplers.iter_mut().enumerate() {
-            let weights = a
-                .channels
-                .iter()
-                .any(|c| c.sampler == s && c.target.path == "weights");
+        let paths = a.sampler_paths();
+        for (sampler, path) in a.samplers.iter_mut().zip(paths) {
             let out = &mut sampler.output;
-            // Exporters leave float noise around 0 and 1 (AnimatedMorphCube has -1.5e-7).
-            let fits = out.values.iter().all(|v| (-1e-4..=1.0 + 1e-4).contains(v));
-            if !weights || sampler.interpolation == "CUBICSPLINE" || !is_float(out) || !fits {
+            if sampler.interpolation == "CUBICSPLINE" || !is_float(out) {
                 continue;
             }
-            for v in &mut out.values {
-                *v = unorm(*v, 8, 8);
-            }
-            out.format = normalized(Component::U8, 1);
-        }
-    }
-}
-
-/// Rotation keys as signed normalized shorts (core glTF allows them; gltfpack writes them),
-/// unit length first. Cubic spline tangents are not unit quaternions: those tracks stay float.
-fn quantize_rotations(asset: &mut Asset) {
-    for a in &mut asset.animations {
-        for (s, sampler) in a.samplers.iter_mut().enumerate() {
-            let rotation = a
-                .channels
-                .iter()
-                .any(|c| c.sampler == s && c.target.path == "rotation");
-            let out = &mut sampler.output;
-            if !rotation
-                || sampler.interpolation == "CUBICSPLINE"
-                || !is_float(out)
-                || out.format.dims != 4
-            {
-                continue;
-            }
-            for q in out.values.chunks_exact_mut(4) {
-                let len = q.iter().map(|c| c * c).sum::<f32>().sqrt();
-                for c in q.iter_mut() {
-                    *c = (*c / len.max(f32::MIN_POSITIVE) * 32767.0).round() / 32767.0;
+            match path.as_deref() {
+                Some("rotation") if out.format.dims == 4 => {
+                    for q in out.values.chunks_exact_mut(4) {
+                        let len = q.iter().map(|c| c * c).sum::<f32>().sqrt();
+                        for c in q.iter_mut() {
+                            *c = (*c / len.max(f32::MIN_POSITIVE) * 32767.0).round() / 32767.0;
+                        }
+                    }
+                    out.format = normalized(Component::I16, 4);
                 }
+                // Exporters leave float noise around 0 and 1 (AnimatedMorphCube has -1.5e-7).
+                Some("weights") if out.values.iter().all(|v| (-1e-4..=1.0 + 1e-4).contains(v)) => {
+                    for v in &mut out.values {
+                        *v = unorm(*v, 8, 8);
+                    }
+                    out.format = normalized(Component::U8, 1);
+                }
+                _ => {}
             }
-            out.format = normalized(Component::I16, 4);
         }
     }
 }
