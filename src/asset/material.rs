@@ -145,26 +145,35 @@ impl Material {
     /// Calls `f` on every textureInfo the material holds, core slots and extension slots alike;
     /// changes to extension slots are written back into their JSON.
     pub fn for_each_info_mut(&mut self, mut f: impl FnMut(&mut TextureInfo)) {
+        self.for_each_slot_mut(|_, t| f(t));
+    }
+
+    /// Like [`Material::for_each_info_mut`], with each slot's name (`baseColorTexture`,
+    /// `clearcoatNormalTexture`, ...).
+    pub fn for_each_slot_mut(&mut self, mut f: impl FnMut(&str, &mut TextureInfo)) {
         if let Some(pbr) = &mut self.pbr_metallic_roughness {
-            for t in [
-                &mut pbr.base_color_texture,
-                &mut pbr.metallic_roughness_texture,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                f(t);
+            let slots = [
+                ("baseColorTexture", &mut pbr.base_color_texture),
+                (
+                    "metallicRoughnessTexture",
+                    &mut pbr.metallic_roughness_texture,
+                ),
+            ];
+            for (name, t) in slots {
+                if let Some(t) = t {
+                    f(name, t);
+                }
             }
         }
-        for t in [
-            &mut self.normal_texture,
-            &mut self.occlusion_texture,
-            &mut self.emissive_texture,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            f(t);
+        let slots = [
+            ("normalTexture", &mut self.normal_texture),
+            ("occlusionTexture", &mut self.occlusion_texture),
+            ("emissiveTexture", &mut self.emissive_texture),
+        ];
+        for (name, t) in slots {
+            if let Some(t) = t {
+                f(name, t);
+            }
         }
         for value in self.ext.extensions.values_mut() {
             visit_extension_textures(value, &mut f);
@@ -185,13 +194,13 @@ impl Material {
 
 /// Walks an extension object: any member named `*Texture` holding an object with an integer
 /// `index` is a textureInfo.
-fn visit_extension_textures(value: &mut Value, f: &mut impl FnMut(&mut TextureInfo)) {
+fn visit_extension_textures(value: &mut Value, f: &mut impl FnMut(&str, &mut TextureInfo)) {
     let Value::Object(map) = value else { return };
     for (key, member) in map.iter_mut() {
         if key.ends_with("Texture") && member.get("index").is_some_and(Value::is_u64) {
             if let Ok(mut info) = serde_json::from_value::<TextureInfo>(member.clone()) {
                 let before = info.clone();
-                f(&mut info);
+                f(key, &mut info);
                 if info != before {
                     *member = serde_json::to_value(&info).expect("textureInfo serializes");
                 }

@@ -36,6 +36,7 @@ pub const PASS_THROUGH: &[&str] = &[
     "KHR_xmp_json_ld",
     "EXT_texture_webp",
     "EXT_texture_avif",
+    "KHR_texture_basisu",
 ];
 
 /// Extensions the reader decodes into the asset model and the writer re-creates.
@@ -50,7 +51,7 @@ pub const DECODED: &[&str] = &[
 
 /// True for extensions that survive reading.
 pub fn is_kept(name: &str) -> bool {
-    PASS_THROUGH.contains(&name) || DECODED.contains(&name) || name == "KHR_texture_basisu"
+    PASS_THROUGH.contains(&name) || DECODED.contains(&name)
 }
 
 /// Checks `extensionsRequired` and removes what is not kept from every `extensions` object of

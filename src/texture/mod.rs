@@ -8,8 +8,7 @@ pub mod basis;
 pub mod ktx2;
 pub mod resize;
 
-use crate::asset::{Asset, Material};
-use serde_json::Value;
+use crate::asset::Asset;
 
 /// How an image is sampled, which decides its encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,13 +37,14 @@ const COLOR_SLOTS: &[&str] = &[
 pub fn class_of(asset: &Asset) -> Vec<Option<Class>> {
     let mut classes = vec![None; asset.images.len()];
     for m in &asset.materials {
-        for (slot, texture) in slots(m) {
-            let Some(image) = asset.textures.get(texture).and_then(|t| t.source) else {
-                continue;
+        // The slot walker edits; materials are a few hundred bytes, a copy costs nothing.
+        m.clone().for_each_slot_mut(|slot, t| {
+            let Some(image) = asset.textures.get(t.index).and_then(|t| t.source) else {
+                return;
             };
             let class = if slot.to_ascii_lowercase().contains("normal") {
                 Class::Normal
-            } else if COLOR_SLOTS.contains(&slot.as_str()) {
+            } else if COLOR_SLOTS.contains(&slot) {
                 Class::Color
             } else {
                 Class::Data
@@ -52,37 +52,15 @@ pub fn class_of(asset: &Asset) -> Vec<Option<Class>> {
             if let Some(c) = classes.get_mut(image) {
                 *c = Some(c.map_or(class, |old: Class| old.max(class)));
             }
-        }
+        });
     }
     classes
-}
-
-/// (slot name, texture index) of every texture reference of `m`, core and extension slots.
-fn slots(m: &Material) -> Vec<(String, usize)> {
-    fn walk(v: &Value, out: &mut Vec<(String, usize)>) {
-        let Value::Object(map) = v else { return };
-        for (key, member) in map {
-            if key == "extras" {
-                continue;
-            }
-            match member.get("index").and_then(Value::as_u64) {
-                Some(i) if key.ends_with("Texture") => out.push((key.clone(), i as usize)),
-                _ => walk(member, out),
-            }
-        }
-    }
-    let mut out = vec![];
-    walk(
-        &serde_json::to_value(m).expect("materials serialize"),
-        &mut out,
-    );
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::asset::{Image, Texture};
+    use crate::asset::{Image, Material, Texture};
     use serde_json::json;
 
     #[test]
