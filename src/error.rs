@@ -163,6 +163,15 @@ impl Error {
         }
     }
 
+    /// Maps an I/O error on output `path` (or a scratch file) to [`Error::Output`]; for
+    /// `map_err`.
+    pub fn output(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+        move |source| Error::Output {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
     /// [`Error::Remote`] for a failed service call: `e` with its chain of sources, since the
     /// SDKs put the useful part (a DNS failure, a service error code) in the sources.
     pub fn remote(operation: impl Into<String>, e: &dyn std::error::Error) -> Self {

@@ -18,21 +18,14 @@ pub struct StagedDir {
     target: PathBuf,
 }
 
-fn output_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Output {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
 impl StagedDir {
     /// Starts staging `<out_root>/<name>/`; creates `out_root` when missing.
     pub fn new(out_root: &Path, name: &str) -> Result<StagedDir> {
-        std::fs::create_dir_all(out_root).map_err(output_err(out_root))?;
+        std::fs::create_dir_all(out_root).map_err(Error::output(out_root))?;
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{name}.partial-"))
             .tempdir_in(out_root)
-            .map_err(output_err(out_root))?;
+            .map_err(Error::output(out_root))?;
         Ok(StagedDir {
             temp,
             target: out_root.join(name),
@@ -50,10 +43,10 @@ impl StagedDir {
             let old = tempfile::Builder::new()
                 .prefix(&format!(".{name}.old-"))
                 .tempdir_in(parent)
-                .map_err(output_err(parent))?
+                .map_err(Error::output(parent))?
                 .keep();
             // rename() onto an existing (empty) directory replaces it on Unix.
-            std::fs::rename(&target, &old).map_err(output_err(&target))?;
+            std::fs::rename(&target, &old).map_err(Error::output(&target))?;
             Some(old)
         } else {
             None
@@ -63,7 +56,7 @@ impl StagedDir {
                 let _ = std::fs::rename(old, &target);
             }
             let _ = std::fs::remove_dir_all(&staged);
-            return Err(output_err(&target)(e));
+            return Err(Error::output(&target)(e));
         }
         if let Some(old) = old {
             let _ = std::fs::remove_dir_all(old);
@@ -76,7 +69,7 @@ impl OutputSink for StagedDir {
     /// Writes one output file into the staging folder.
     fn put(&self, name: &str, bytes: &[u8]) -> Result<u64> {
         let path = self.temp.path().join(name);
-        std::fs::write(&path, bytes).map_err(output_err(&path))?;
+        std::fs::write(&path, bytes).map_err(Error::output(&path))?;
         Ok(bytes.len() as u64)
     }
 }

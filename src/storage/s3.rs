@@ -92,11 +92,6 @@ impl S3Store {
         }
     }
 
-    /// The SDK client.
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
     /// True when `bucket/key` exists.
     pub async fn exists(&self, bucket: &str, key: &str) -> Result<bool> {
         match self
@@ -148,10 +143,7 @@ impl S3Store {
         let mut body = out.body;
         let mut file = tokio::fs::File::create(path)
             .await
-            .map_err(|source| Error::Output {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            .map_err(Error::output(path))?;
         let mut hash = Sha256::new();
         let mut size = 0u64;
         while let Some(chunk) = body
@@ -164,17 +156,9 @@ impl S3Store {
                 return Err(too_big(size));
             }
             hash.update(&chunk);
-            file.write_all(&chunk)
-                .await
-                .map_err(|source| Error::Output {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
+            file.write_all(&chunk).await.map_err(Error::output(path))?;
         }
-        file.flush().await.map_err(|source| Error::Output {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        file.flush().await.map_err(Error::output(path))?;
         Ok((size, crate::settings::hex(&hash.finalize())))
     }
 

@@ -18,6 +18,7 @@ use crate::queue::message::{self, JobRequest, Parsed, S3Object};
 use crate::queue::sqs::{Queue, Received};
 use crate::settings::{Settings, hex};
 use crate::storage::MemorySink;
+use crate::storage::fs::MANIFEST;
 use crate::storage::s3::Put;
 use crate::telemetry;
 use sha2::{Digest, Sha256};
@@ -27,9 +28,6 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::Instrument;
-
-/// Name of the manifest, written last.
-const MANIFEST: &str = "manifest.json";
 
 /// Name of the failure record.
 const FAILURE: &str = "error.json";
@@ -270,10 +268,7 @@ impl<'a> Job<'a> {
         let dir = tempfile::Builder::new()
             .prefix("render-worker-job")
             .tempdir_in(&config.temp_dir)
-            .map_err(|source| Error::Output {
-                path: config.temp_dir.clone(),
-                source,
-            })?;
+            .map_err(Error::output(&config.temp_dir))?;
         let path = dir.path().join(local_name(&object.key));
         let download = shared.store.download(object, &path, limit);
         let fetch = async {
@@ -320,12 +315,21 @@ impl<'a> Job<'a> {
         sha256: String,
         limit: u64,
     ) -> Result<(u64, String)> {
-        let text = tokio::fs::read(document)
+        let input_err = |source| Error::Input {
+            path: document.to_path_buf(),
+            source,
+        };
+        // A GLB carries its buffers and images inside: its magic says so without reading the
+        // (possibly large) rest.
+        let mut magic = [0u8; 4];
+        let mut head = tokio::fs::File::open(document).await.map_err(input_err)?;
+        let n = tokio::io::AsyncReadExt::read(&mut head, &mut magic)
             .await
-            .map_err(|source| Error::Input {
-                path: document.to_path_buf(),
-                source,
-            })?;
+            .map_err(input_err)?;
+        if &magic[..n] == b"glTF" {
+            return Ok((total, sha256));
+        }
+        let text = tokio::fs::read(document).await.map_err(input_err)?;
         let files = crate::format::uri::external_files(&text);
         if files.is_empty() {
             return Ok((total, sha256));
@@ -352,10 +356,7 @@ impl<'a> Job<'a> {
             if let Some(parent) = local.parent() {
                 tokio::fs::create_dir_all(parent)
                     .await
-                    .map_err(|source| Error::Output {
-                        path: parent.to_path_buf(),
-                        source,
-                    })?;
+                    .map_err(Error::output(parent))?;
             }
             let fetched = self
                 .shared
