@@ -28,6 +28,7 @@ lint:
 ## GPU; Node.js runs the Khronos validator and gltfpack; Python runs moto (local S3 and SQS).
 system-deps:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
+	@if command -v rustup >/dev/null; then rustup component add rustfmt clippy >/dev/null; fi
 	@missing=""; \
 	ldconfig -p | grep -q 'libvulkan.so.1 ' || missing="$$missing libvulkan1"; \
 	ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || missing="$$missing mesa-vulkan-drivers"; \

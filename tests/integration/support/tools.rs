@@ -24,13 +24,17 @@ pub fn run(args: &[&str]) -> Output {
 }
 
 /// The public corpus (`../shared/corpus`, or `RENDER_WORKER_CORPUS`), when this checkout has
-/// it. CI has it; the suite does not depend on it alone.
+/// it. CI has it (with `CI` set, a missing corpus fails the test); elsewhere the corpus cases
+/// are skipped with a note, and the suite does not depend on them alone.
 pub fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("RENDER_WORKER_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("../shared/corpus"));
     if dir.join("DamagedHelmet.glb").exists() {
         Some(dir)
+    } else if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0") {
+        // CI has the corpus: its absence there is a broken setup, not a reason to skip.
+        panic!("CI is set but the corpus is not at {}", dir.display());
     } else {
         eprintln!(
             "note: corpus not found at {}; corpus cases not run",
