@@ -70,15 +70,19 @@ pub fn build(
     on_level: &(dyn Fn(Lod) -> Result<()> + Sync),
 ) -> Result<Vec<Warning>> {
     let input_triangles = base.counts().triangles;
-    // A triangle budget caps every level (the budget search lowers it when bytes are short).
-    let cap = settings
-        .budget
-        .max_triangles
-        .map_or(1.0, |max| max as f64 / input_triangles.max(1) as f64);
+    // A triangle budget is the full-detail count (the budget search lowers it when bytes are
+    // short): ratio targets are fractions of it, so a capped chain still halves level by level;
+    // triangle-count targets are capped by it.
+    let cap = settings.budget.max_triangles.map_or(1.0, |max| {
+        (max as f64 / input_triangles.max(1) as f64).min(1.0)
+    });
     let ratios: Vec<f64> = settings
         .lods
         .iter()
-        .map(|t| t.ratio(input_triangles).min(cap))
+        .map(|t| match *t {
+            LodTarget::Ratio(r) => f64::from(r) * cap,
+            LodTarget::Triangles(_) => t.ratio(input_triangles).min(cap),
+        })
         .collect();
     if ratios.windows(2).any(|w| w[1] > w[0]) {
         return Err(Error::Settings(format!(

@@ -41,16 +41,18 @@ fn bytes_and_triangles_are_searched_into_the_budget() {
     }
     let r = tools::validate(&[out.join("lod0.glb")]);
     assert_eq!(r[0].errors, 0, "{:?}", r[0].messages);
-    // A triangle budget caps every level.
+    // A triangle budget caps LOD 0.
     let (m, _) = check::process(
         &input,
         &dir.path().join("triangles"),
         &["--lod", "1,0.5", "--max-triangles", "3000"],
     );
     lod0_fits(&m, u64::MAX, 3000);
+    // Ratio targets are fractions of the budgeted count: the chain still halves.
     assert!(
-        m.lods.iter().all(|l| l.triangles <= 3000),
-        "every level is capped"
+        m.lods[1].triangles as f64 <= 0.5 * 3000.0 * 1.05,
+        "{:?}",
+        m.lods
     );
     // Without a budget the manifest has no budget section.
     assert!(free.budget.is_none());
