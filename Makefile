@@ -51,8 +51,14 @@ define python_tool
 	fi
 endef
 
-## The Khronos validator (npm), moto (local S3/SQS) and cfn-lint + checkov (deploy/ checks).
+## The Khronos validator, gltfpack, three.js and playwright-core (npm), headless Chromium (the
+## browser-client test; Debian's package, or CHROMIUM=/path/to/chrome), moto (local S3/SQS) and
+## cfn-lint + checkov (deploy/ checks).
 test-deps: system-deps
+	@if [ -z "$$CHROMIUM" ] && ! command -v chromium >/dev/null; then \
+		echo "installing: chromium"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; \
+	fi
 	npm ci --prefix tools/validator --no-audit --no-fund
 	$(call python_tool,moto)
 	$(call python_tool,iac)

@@ -6,6 +6,7 @@ mod support;
 
 mod bad_input;
 mod budget;
+mod client;
 mod corpus;
 mod delivery;
 mod deploy;

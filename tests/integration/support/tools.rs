@@ -1,4 +1,4 @@
-//! Running the binary, the Khronos validator, and finding the shared corpus.
+//! Running the binary, the Khronos validator, the browser client, and finding the shared corpus.
 
 #![allow(dead_code)]
 
@@ -55,27 +55,98 @@ pub struct Validation {
 }
 
 /// Validates `files` with the Khronos glTF validator (npm `gltf-validator`, installed by
-/// `make test-deps` into tools/validator). Panics with instructions when it is missing.
+/// `make test-deps` into tools/validator).
 pub fn validate(files: &[PathBuf]) -> Vec<Validation> {
+    node_tool("validate.mjs", "gltf-validator", files)
+}
+
+/// What three.js in Chromium made of one file (see tools/validator/client.mjs).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientLoad {
+    pub file: String,
+    pub ok: bool,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub triangles: u64,
+    #[serde(default)]
+    pub meshes: u64,
+    #[serde(default)]
+    pub textures: Vec<ClientTexture>,
+    #[serde(default)]
+    pub covered: u64,
+    #[serde(default)]
+    pub gl_error: u32,
+    /// The 128x128 picture, base64 RGBA8.
+    #[serde(default)]
+    pub rgba: String,
+    pub warnings: Vec<String>,
+}
+
+/// One texture a material of a loaded model samples.
+#[derive(Debug, Deserialize)]
+pub struct ClientTexture {
+    pub material: String,
+    pub slot: String,
+    /// The glTF texture it came from.
+    pub index: Option<usize>,
+    pub decoded: bool,
+    pub compressed: bool,
+    pub width: u32,
+    pub height: u32,
+    pub mipmaps: u32,
+}
+
+impl ClientLoad {
+    /// The rendered picture.
+    pub fn image(&self) -> render_worker::render::RgbaImage {
+        use base64::Engine;
+        let pixels = base64::engine::general_purpose::STANDARD
+            .decode(&self.rgba)
+            .expect("base64 picture");
+        assert_eq!(pixels.len(), 128 * 128 * 4, "{}", self.file);
+        render_worker::render::RgbaImage {
+            width: 128,
+            height: 128,
+            pixels,
+        }
+    }
+}
+
+/// Loads `files` in three.js (GLTFLoader, MeshoptDecoder, KTX2Loader, DRACOLoader) in headless
+/// Chromium: the browser client shoppers run. Needs `make test-deps` (Debian's chromium and npm
+/// `playwright-core`).
+pub fn load_in_browser(files: &[PathBuf]) -> Vec<ClientLoad> {
+    node_tool("client.mjs", "playwright-core", files)
+}
+
+/// Runs `node tools/validator/<script> files...` and parses its JSON lines. Panics with
+/// instructions when `package` (the npm package it needs) is not installed.
+fn node_tool<T: serde::de::DeserializeOwned>(
+    script: &str,
+    package: &str,
+    files: &[PathBuf],
+) -> Vec<T> {
     let tool = root().join("tools/validator");
     assert!(
-        tool.join("node_modules/gltf-validator").exists(),
-        "the Khronos validator is not installed: run `make test-deps` (npm ci in tools/validator)"
+        tool.join("node_modules").join(package).exists(),
+        "{package} is not installed: run `make test-deps` (npm ci in tools/validator)"
     );
     let out = Command::new("node")
-        .arg(tool.join("validate.mjs"))
+        .arg(tool.join(script))
         .args(files)
         .output()
         .expect("node runs");
     assert!(
         out.status.success(),
-        "validator failed: {}",
+        "{script} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str(l).expect("validator JSON line"))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{script} JSON line: {e}")))
         .collect()
 }
 
