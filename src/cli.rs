@@ -239,11 +239,15 @@ pub struct DeliveryArgs {
     /// [default: none]
     #[arg(long, env = "RENDER_WORKER_COMPRESS")]
     pub compress: Option<String>,
-    /// Texture format: keep (the input's), ktx2 (Basis Universal, KHR_texture_basisu) or webp
-    /// (lossless, EXT_texture_webp, where smaller).
+    /// Texture format: keep (the input's), ktx2 (Basis Universal, KHR_texture_basisu), webp
+    /// (EXT_texture_webp, lossy or lossless), jpeg (opaque colour/data maps; PNG for the rest)
+    /// or png (lossless). An image whose re-encoding is not smaller stays as it was.
     /// [default: keep]
     #[arg(long, env = "RENDER_WORKER_TEXTURE_FORMAT")]
     pub texture_format: Option<String>,
+    /// Quality of lossy WebP and JPEG textures, 1-100 (normal maps get at least 90).
+    #[arg(long, env = "RENDER_WORKER_TEXTURE_QUALITY", default_value_t = Delivery::default().texture_quality)]
+    pub texture_quality: u8,
     /// Largest texture side in pixels; larger textures are scaled down.
     /// [default: 2048]
     #[arg(long, env = "RENDER_WORKER_MAX_TEXTURE_SIZE")]
@@ -277,6 +281,7 @@ impl DeliveryArgs {
         if let Some(px) = self.max_texture_size {
             d.max_texture_size = px;
         }
+        d.texture_quality = self.texture_quality;
         d.texture_pow2 |= self.texture_pow2;
         d.fallback |= self.compress_fallback;
         Ok(())

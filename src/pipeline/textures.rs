@@ -1,5 +1,5 @@
 //! Texture delivery for a job: every image fitted to the size budget and, when asked, encoded
-//! as KTX2 (Basis Universal) or lossless WebP, once per job.
+//! as KTX2 (Basis Universal), WebP, JPEG or PNG, once per job.
 //!
 //! [`encode`] works on the prepared asset, one image per task on the rayon pool (the process's
 //! one bounded CPU budget: under the worker, every job's texture work shares the `--threads`
@@ -9,8 +9,8 @@
 use crate::asset::{Asset, Image};
 use crate::report::Warning;
 use crate::settings::{Delivery, TextureFormat};
-use crate::texture::{Class, basis, class_of, ktx2, resize};
-use image::{DynamicImage, ImageFormat};
+use crate::texture::{Class, basis, class_of, encode, ktx2, resize};
+use image::ImageFormat;
 use rayon::prelude::*;
 use std::io::Cursor;
 
@@ -57,14 +57,13 @@ pub fn encode(asset: &Asset, delivery: &Delivery) -> (Encoded, Vec<Warning>) {
 }
 
 fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delivered>, String> {
-    let (format, mime) = match image.mime_type.as_str() {
-        "image/png" => (ImageFormat::Png, "image/png"),
-        "image/jpeg" => (ImageFormat::Jpeg, "image/jpeg"),
+    let format = match image.mime_type.as_str() {
+        "image/png" => ImageFormat::Png,
+        "image/jpeg" => ImageFormat::Jpeg,
         // KTX2, WebP and AVIF inputs pass through as they came.
         _ => return Ok(None),
     };
     let ktx = d.texture_format == TextureFormat::Ktx2;
-    let webp = d.texture_format == TextureFormat::Webp;
     // The header says whether anything is to be done; most images within budget are never
     // decoded.
     let (w, h) = image::ImageReader::with_format(Cursor::new(&image.data[..]), format)
@@ -72,43 +71,39 @@ fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delive
         .map_err(|e| format!("has no readable size ({e})"))?;
     let (tw, th) = resize::target_size(w, h, d.max_texture_size, d.texture_pow2, ktx);
     let resized = (tw, th) != (w, h);
-    if !ktx && !webp && !resized {
+    if d.texture_format == TextureFormat::Keep && !resized {
         return Ok(None);
     }
     let decoded = image::load_from_memory_with_format(&image.data, format)
         .map_err(|e| format!("does not decode ({e})"))?;
     let rgba = resize::resize(decoded.into_rgba8(), tw, th);
-    if ktx {
-        let e = basis::Encoding {
-            uastc: class != Class::Color,
-            srgb: class == Class::Color,
-            normal_map: class == Class::Normal,
-            uastc_rdo: 1.0,
-        };
-        let file = basis::encode(rgba.as_raw(), tw, th, &e)?;
-        return Ok(Some((ktx2::from_basis(&file, e.srgb, 18)?, "image/ktx2")));
-    }
-    let mut bytes = Cursor::new(vec![]);
-    let out = DynamicImage::ImageRgba8(rgba);
-    if webp {
-        let encoder = image::codecs::webp::WebPEncoder::new_lossless(&mut bytes);
-        out.write_with_encoder(encoder)
-            .map_err(|e| format!("does not encode as WebP ({e})"))?;
-        let bytes = bytes.into_inner();
-        // A conversion that would grow the texture keeps the original (lossless WebP of a
-        // JPEG photo usually does); a resized one is delivered whatever its size.
-        return Ok((resized || bytes.len() < image.data.len()).then_some((bytes, "image/webp")));
-    }
-    let written = if format == ImageFormat::Jpeg {
-        let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90);
-        out.to_rgb8().write_with_encoder(encoder)
-    } else {
-        out.write_to(&mut bytes, ImageFormat::Png)
+    let quality = encode::quality_for(class, d.texture_quality);
+    let (bytes, mime) = match d.texture_format {
+        TextureFormat::Ktx2 => {
+            let e = basis::Encoding {
+                uastc: class != Class::Color,
+                srgb: class == Class::Color,
+                normal_map: class == Class::Normal,
+                uastc_rdo: 1.0,
+            };
+            let file = basis::encode(rgba.as_raw(), tw, th, &e)?;
+            // GPU-ready whatever its size: delivered even where the input file is smaller.
+            return Ok(Some((ktx2::from_basis(&file, e.srgb, 18)?, "image/ktx2")));
+        }
+        TextureFormat::Webp => (encode::webp(&rgba, quality)?, "image/webp"),
+        TextureFormat::Jpeg if class != Class::Normal && encode::is_opaque(&rgba) => {
+            (encode::jpeg(&rgba, quality)?, "image/jpeg")
+        }
+        TextureFormat::Keep if format == ImageFormat::Jpeg => {
+            (encode::jpeg(&rgba, quality)?, "image/jpeg")
+        }
+        TextureFormat::Keep | TextureFormat::Jpeg | TextureFormat::Png => {
+            (encode::png(&rgba)?, "image/png")
+        }
     };
-    written.map_err(|e| format!("does not re-encode ({e})"))?;
-    // Only resized images get here: the budget is a limit, so the smaller image is delivered
-    // even in the rare case its encoding is larger.
-    Ok(Some((bytes.into_inner(), mime)))
+    // A re-encoding that would grow the texture keeps the original; a resized one is delivered
+    // whatever its size (the size budget is a limit, and the original breaks it).
+    Ok((resized || bytes.len() < image.data.len()).then_some((bytes, mime)))
 }
 
 /// Puts the encoded images into `asset`. KTX2 and WebP images are referenced through

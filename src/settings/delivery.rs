@@ -54,8 +54,14 @@ pub enum TextureFormat {
     /// KTX2 with Basis Universal (`KHR_texture_basisu`): ETC1S for colour, UASTC + zstd for
     /// normal and data maps.
     Ktx2,
-    /// Lossless WebP (`EXT_texture_webp`) where it is smaller than the input image.
+    /// WebP (`EXT_texture_webp`, required): lossy at the texture quality or lossless, whichever
+    /// is smaller.
     Webp,
+    /// No extension: opaque colour and data maps as JPEG at the texture quality, normal maps
+    /// and images with alpha as PNG.
+    Jpeg,
+    /// No extension: lossless PNG at maximum compression in the fewest channels.
+    Png,
 }
 
 impl std::str::FromStr for TextureFormat {
@@ -66,8 +72,10 @@ impl std::str::FromStr for TextureFormat {
             "keep" => Ok(TextureFormat::Keep),
             "ktx2" => Ok(TextureFormat::Ktx2),
             "webp" => Ok(TextureFormat::Webp),
+            "jpeg" => Ok(TextureFormat::Jpeg),
+            "png" => Ok(TextureFormat::Png),
             _ => Err(Error::Settings(format!(
-                "--texture-format {s:?}: expected keep, ktx2 or webp"
+                "--texture-format {s:?}: expected keep, ktx2, webp, jpeg or png"
             ))),
         }
     }
@@ -97,6 +105,9 @@ pub struct Delivery {
     pub compress: Compression,
     /// Texture image format. Default keep.
     pub texture_format: TextureFormat,
+    /// Quality of lossy WebP and JPEG textures, 1 (smallest) to 100 (best); normal maps get at
+    /// least 90. Default 80 (gltfpack's `-tq 8`).
+    pub texture_quality: u8,
     /// Largest texture side in pixels (larger images are scaled down). Default 2048.
     pub max_texture_size: u32,
     /// Round texture sides to powers of two. Default false.
@@ -119,6 +130,7 @@ impl Default for Delivery {
             animation_fps: 30,
             compress: Compression::None,
             texture_format: TextureFormat::Keep,
+            texture_quality: 80,
             max_texture_size: 2048,
             texture_pow2: false,
             fallback: false,
@@ -145,6 +157,12 @@ impl Delivery {
             return Err(Error::Settings(format!(
                 "--max-texture-size {}: expected 4 to 16384 pixels",
                 self.max_texture_size
+            )));
+        }
+        if !(1..=100).contains(&self.texture_quality) {
+            return Err(Error::Settings(format!(
+                "--texture-quality {}: expected 1 to 100",
+                self.texture_quality
             )));
         }
         if self.animation_fps > 1000 {

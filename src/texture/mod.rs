@@ -5,6 +5,7 @@
 //! pipeline stage that drives them per job is `pipeline::textures`.
 
 pub mod basis;
+pub mod encode;
 pub mod ktx2;
 pub mod resize;
 

@@ -276,40 +276,139 @@ fn solid_textures_fold_into_factors_and_opaque_blend_becomes_opaque() {
     assert_eq!(tools::validate(&[file])[0].errors, 0);
 }
 
+/// The textured sphere plus a translucent base colour (alpha gradient) and a JPEG photo-like
+/// emissive map, to exercise every re-encoding rule.
+fn reencoding_scene() -> Builder {
+    let mut b = textured_sphere();
+    let alpha = b.png_texture(SIZE, SIZE, |x, y| {
+        let [r, g, bl, _] = pixel(0, x, y);
+        [r, g, bl, (x * 4) as u8]
+    });
+    let mut jpeg = vec![];
+    // Smooth shapes with fine grain, like a photo.
+    let noise = image::RgbImage::from_fn(SIZE, SIZE, |x, y| {
+        let grain = ((x * 7919 + y * 104_729) % 17) as f32 - 8.0;
+        let (fx, fy) = (x as f32 / 5.0, y as f32 / 7.0);
+        let c = |v: f32| (128.0 + 90.0 * v + grain).clamp(0.0, 255.0) as u8;
+        image::Rgb([
+            c(fx.sin() * fy.cos()),
+            c((fx + fy).sin()),
+            c((fx - fy).cos()),
+        ])
+    });
+    noise
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut jpeg, 95,
+        ))
+        .unwrap();
+    let view = b.view(&jpeg, None);
+    let image = b.push(
+        "images",
+        json!({"bufferView": view, "mimeType": "image/jpeg"}),
+    );
+    let photo = b.push("textures", json!({"source": image}));
+    b.doc["materials"][0]["emissiveTexture"] = json!({"index": photo});
+    b.doc["materials"][0]["emissiveFactor"] = json!([1.0, 1.0, 1.0]);
+    let mesh = b.doc["meshes"][0].clone();
+    let material = b.push(
+        "materials",
+        json!({"alphaMode": "BLEND", "pbrMetallicRoughness": {"baseColorTexture": {"index": alpha}}}),
+    );
+    let mut second = mesh.clone();
+    second["primitives"][0]["material"] = json!(material);
+    let m = b.push("meshes", second);
+    b.root_node(json!({"mesh": m, "translation": [3.0, 0.0, 0.0]}));
+    b
+}
+
 #[test]
-fn webp_is_lossless_and_used_only_where_smaller() {
+fn webp_jpeg_and_png_reencode_only_where_smaller_and_stay_close() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("ball.glb");
-    std::fs::write(&input, textured_sphere().glb()).unwrap();
+    std::fs::write(&input, reencoding_scene().glb()).unwrap();
     let source = check::read(&input).asset;
-    let (_, out) = check::process(
-        &input,
-        dir.path(),
-        &["--lod", "1", "--texture-format", "webp"],
-    );
-    let file = out.join("lod0.glb");
-    let a = check::assert_lod_ok(&file);
-    let mut webp = 0;
-    for (img, src) in a.images.iter().zip(&source.images) {
-        if img.mime_type == "image/webp" {
-            webp += 1;
+    // Images: 0 base colour, 1 normal map, 2 occlusion/roughness/metal, 3 base colour with
+    // alpha, 4 JPEG emissive.
+    assert_eq!(source.images.len(), 5);
+    let rgba = |data: &[u8]| image::load_from_memory(data).unwrap().to_rgba8();
+    let mut sizes = std::collections::BTreeMap::new();
+    for (format, quality) in [
+        ("webp", "80"),
+        ("webp", "30"),
+        ("jpeg", "80"),
+        ("png", "80"),
+    ] {
+        let (_, out) = check::process(
+            &input,
+            &dir.path().join(format!("{format}{quality}")),
+            &[
+                "--lod",
+                "1",
+                "--texture-format",
+                format,
+                "--texture-quality",
+                quality,
+            ],
+        );
+        let file = out.join("lod0.glb");
+        let a = check::assert_lod_ok(&file);
+        let mut changed = vec![];
+        for (i, (img, src)) in a.images.iter().zip(&source.images).enumerate() {
+            if img.data == src.data {
+                continue; // kept: its re-encoding was not smaller
+            }
+            changed.push(i);
             assert!(
                 img.data.len() < src.data.len(),
-                "a WebP larger than its PNG"
+                "{format} image {i}: {} bytes for a {}-byte source",
+                img.data.len(),
+                src.data.len()
             );
-            let (x, y) = (
-                image::load_from_memory(&img.data).unwrap(),
-                image::load_from_memory(&src.data).unwrap(),
-            );
-            assert!(x.to_rgba8() == y.to_rgba8(), "lossless");
-        } else {
-            assert_eq!(img.data, src.data, "kept as it was");
+            let (x, y) = (rgba(&img.data), rgba(&src.data));
+            assert_eq!(x.dimensions(), y.dimensions());
+            let expected = match (format, i) {
+                ("webp", _) => "image/webp",
+                ("jpeg", 0 | 2 | 4) => "image/jpeg",
+                _ => "image/png",
+            };
+            assert_eq!(img.mime_type, expected, "{format} image {i}");
+            if img.mime_type == "image/png" {
+                assert!(x == y, "{format} image {i}: PNG is lossless");
+            } else {
+                let db = psnr(x.as_raw(), y.as_raw());
+                let floor = if i == 4 { 28.0 } else { 30.0 };
+                assert!(db >= floor, "{format} q{quality} image {i}: {db:.1} dB");
+            }
+            if i == 3 {
+                let alpha = |im: &image::RgbaImage| im.pixels().map(|p| p[3]).collect::<Vec<_>>();
+                let worst = alpha(&x)
+                    .iter()
+                    .zip(alpha(&y))
+                    .map(|(a, b)| a.abs_diff(b))
+                    .max();
+                assert!(worst <= Some(2), "{format}: alpha kept ({worst:?})");
+            }
         }
+        sizes.insert(
+            format!("{format}{quality}"),
+            a.images.iter().map(|i| i.data.len()).sum::<usize>(),
+        );
+        let doc = check::glb_json(&file);
+        let required = check::string_list(&doc, "extensionsRequired");
+        assert_eq!(
+            required.contains(&"EXT_texture_webp".to_string()),
+            format == "webp",
+            "{format}: {required:?}"
+        );
+        match format {
+            // Smooth synthetic maps shrink a lot in lossy WebP.
+            "webp" => assert!(changed.contains(&0) && changed.contains(&1), "{changed:?}"),
+            // The photo-like JPEG does not shrink as lossless PNG: kept.
+            "png" => assert!(!changed.contains(&4), "{changed:?}"),
+            _ => {}
+        }
+        let r = tools::validate(&[file]);
+        assert_eq!(r[0].errors, 0, "{format}: {:?}", r[0].messages);
     }
-    assert!(webp > 0);
-    let doc = check::glb_json(&file);
-    assert!(
-        check::string_list(&doc, "extensionsRequired").contains(&"EXT_texture_webp".to_string())
-    );
-    assert_eq!(tools::validate(&[file])[0].errors, 0);
+    assert!(sizes["webp30"] < sizes["webp80"], "{sizes:?}");
 }
