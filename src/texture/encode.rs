@@ -34,6 +34,8 @@ pub fn webp(rgba: &RgbaImage, quality: u8) -> Result<Vec<u8>, String> {
         config.quality = if lossless { 75.0 } else { f32::from(quality) };
         config.method = 4;
         config.thread_level = 0;
+        // Keep colour under transparent pixels: an OPAQUE material shows it.
+        config.exact = 1;
         let bytes = encoder
             .encode_advanced(&config)
             .map_err(|e| format!("does not encode as WebP ({e:?})"))?
