@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use std::os::raw::c_int;
 
 /// How a view was encoded (`mode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
     /// `ATTRIBUTES`: the vertex codec; stride a multiple of 4, at most 256.
     Attributes,

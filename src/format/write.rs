@@ -131,6 +131,7 @@ pub fn write_glb(asset: &Asset, compression: Compression, fallback: bool) -> Vec
         required.extend(compression.extension());
     }
     declare_extensions(&mut doc, asset, &required);
+    integral_numbers(&mut doc);
     let json = serde_json::to_vec(&doc).expect("JSON value serializes");
     glb::assemble(&json, &finished.data)
 }
@@ -225,6 +226,25 @@ fn needs_quantization(semantic: &Semantic, component: Component, morph: bool) ->
             !matches!(component, Component::F32 | Component::U8 | Component::U16)
         }
         _ => false,
+    }
+}
+
+/// Writes every whole-valued float of `v` as an integer (`1` for `1.0`, `16383` for
+/// `16383.0`): JSON has one number type, and small files carry hundreds of them (bounds,
+/// factors, transforms). Only values exactly representable as integers change.
+fn integral_numbers(v: &mut Value) {
+    match v {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *n = serde_json::Number::from(f as i64);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(integral_numbers),
+        Value::Object(o) => o.values_mut().for_each(integral_numbers),
+        _ => {}
     }
 }
 

@@ -1,52 +1,80 @@
-//! Shared buffer views for non-vertex accessors (animation keys, inverse bind matrices).
+//! Shared buffer views: accessors of one kind back to back in one view, as gltfpack lays
+//! them out.
 //!
-//! Accessors with the same element size and the same meshopt filter go into one view, back to
-//! back (each offset is a whole number of elements, so every accessor stays aligned), as
-//! gltfpack lays them out. One view per group instead of one per accessor keeps the JSON small
-//! and gives the vertex codec one long stream to work on.
+//! Vertex streams group by element format, stride and meshopt filter (a model's positions,
+//! morph position deltas of one sign convention, UVs, ... each in one view with `byteStride`);
+//! index buffers by index size and codec mode; other accessors (animation keys, inverse bind
+//! matrices) by element size and filter. Each
+//! offset is a whole number of elements, so every accessor stays aligned. One view per group
+//! instead of one per accessor keeps the JSON small and gives the vertex codec one long stream
+//! to work on.
 
 use super::meshopt::{Codec, Filter, Mode};
 use std::collections::HashMap;
 
+/// What a view holds, which decides its target and stride.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Vertex streams of one (component type, normalized, dimensions): an ARRAY_BUFFER view
+    /// with `byteStride`.
+    Vertex(u32, bool, usize),
+    /// Index buffers of one component size: an ELEMENT_ARRAY_BUFFER view.
+    Index,
+    /// Anything else (no target).
+    Other,
+}
+
+/// What accessors must share to live in one view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// What the view holds.
+    pub kind: Kind,
+    /// Bytes per element.
+    pub stride: usize,
+    /// The codec mode and filter when the group is compressed; `None` when it is not.
+    pub codec: Option<(Mode, Filter)>,
+}
+
 /// One shared view in the making.
 struct Group {
-    stride: usize,
-    /// The filter when the group is compressed; `None` when it is not.
-    codec: Option<Filter>,
+    key: Key,
     plain: Vec<u8>,
     filtered: Vec<u8>,
     members: Vec<usize>,
 }
 
-/// A view's bytes, its codec (with filtered bytes), and the accessors that live in it.
-pub type LaidOut = (Vec<u8>, Option<(Codec, Option<Vec<u8>>)>, Vec<usize>);
+/// A finished group: its key, the view's bytes, its codec (with filtered bytes), and the
+/// accessors that live in it.
+pub struct LaidOut {
+    pub key: Key,
+    pub bytes: Vec<u8>,
+    pub codec: Option<(Codec, Option<Vec<u8>>)>,
+    pub members: Vec<usize>,
+}
 
 /// The groups of one builder.
 #[derive(Default)]
 pub struct Groups {
     groups: Vec<Group>,
-    by_key: HashMap<(usize, Option<Filter>), usize>,
+    by_key: HashMap<Key, usize>,
     /// Accessor -> (group, byte offset, byte length).
     located: HashMap<usize, (usize, usize, usize)>,
 }
 
 impl Groups {
-    /// Adds accessor `accessor`'s `plain` bytes (elements of `stride` bytes) to the group its
-    /// `codec` belongs with; `filtered` holds the filter's encoding when `codec` has a filter.
+    /// Adds accessor `accessor`'s `plain` bytes (elements of `key.stride` bytes) to the group
+    /// of `key`; `filtered` holds the filter's encoding when the key's codec has a filter.
     /// Returns the accessor's byte offset inside the group's view.
     pub fn add(
         &mut self,
         accessor: usize,
         plain: &[u8],
         filtered: Option<Vec<u8>>,
-        codec: Option<Codec>,
-        stride: usize,
+        key: Key,
     ) -> usize {
-        let key = (stride, codec.map(|c| c.filter));
         let g = *self.by_key.entry(key).or_insert_with(|| {
             self.groups.push(Group {
-                stride,
-                codec: key.1,
+                key,
                 plain: vec![],
                 filtered: vec![],
                 members: vec![],
@@ -56,7 +84,7 @@ impl Groups {
         let group = &mut self.groups[g];
         let offset = group.plain.len();
         group.plain.extend_from_slice(plain);
-        if group.codec.is_some_and(|f| f != Filter::None) {
+        if group.key.codec.is_some_and(|(_, f)| f != Filter::None) {
             group
                 .filtered
                 .extend_from_slice(filtered.as_deref().unwrap_or(plain));
@@ -66,10 +94,11 @@ impl Groups {
         offset
     }
 
-    /// The plain bytes of a grouped accessor.
-    pub fn bytes_of(&self, accessor: usize) -> Option<&[u8]> {
+    /// The plain bytes of a grouped accessor and its group's key.
+    pub fn bytes_of(&self, accessor: usize) -> Option<(&[u8], Key)> {
         let &(g, offset, len) = self.located.get(&accessor)?;
-        Some(&self.groups[g].plain[offset..offset + len])
+        let group = &self.groups[g];
+        Some((&group.plain[offset..offset + len], group.key))
     }
 
     /// Every group, ready to become a view; leaves nothing behind.
@@ -79,16 +108,21 @@ impl Groups {
         self.groups
             .drain(..)
             .map(|g| {
-                let codec = g.codec.map(|filter| {
+                let codec = g.key.codec.map(|(mode, filter)| {
                     let codec = Codec {
-                        mode: Mode::Attributes,
+                        mode,
                         filter,
-                        count: g.plain.len() / g.stride,
-                        stride: g.stride,
+                        count: g.plain.len() / g.key.stride,
+                        stride: g.key.stride,
                     };
                     (codec, (filter != Filter::None).then_some(g.filtered))
                 });
-                (g.plain, codec, g.members)
+                LaidOut {
+                    key: g.key,
+                    bytes: g.plain,
+                    codec,
+                    members: g.members,
+                }
             })
             .collect()
     }

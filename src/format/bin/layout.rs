@@ -1,6 +1,7 @@
 //! Laying out the final buffers: shared views for grouped accessors, then meshopt compression.
 
 use super::BinBuilder;
+use super::group::Kind;
 use super::meshopt;
 use crate::format::schema::{Accessor, Buffer, BufferView};
 use crate::settings::Compression;
@@ -24,10 +25,16 @@ impl BinBuilder {
     /// Lays out the final buffers: compresses what can be compressed (see the module docs);
     /// `fallback` keeps uncompressed copies in the BIN chunk.
     pub fn finish(mut self, fallback: bool) -> Finished {
-        for (view_bytes, codec, members) in self.groups.take() {
-            let view = self.view(&view_bytes, None, None);
-            self.codecs[view] = codec;
-            for a in members {
+        for group in self.groups.take() {
+            // Vertex views shared by several accessors must state their stride.
+            let (stride, target) = match group.key.kind {
+                Kind::Vertex(..) => (Some(group.key.stride), Some(super::ARRAY_BUFFER)),
+                Kind::Index => (None, Some(super::ELEMENT_ARRAY_BUFFER)),
+                Kind::Other => (None, None),
+            };
+            let view = self.view(&group.bytes, stride, target);
+            self.codecs[view] = group.codec;
+            for a in group.members {
                 self.accessors[a].buffer_view = Some(view);
             }
         }

@@ -1,11 +1,11 @@
 //! Building the one binary buffer of an output GLB: buffer views and accessors, deduplicated.
 //!
-//! Each vertex accessor gets its own tightly packed buffer view (no interleaving: that is what
-//! compresses best and what gltfpack writes); other accessors (animation keys, inverse bind
-//! matrices) of one element size and filter share a view ([`group`]), which saves a view's
-//! JSON per accessor and gives the codec longer streams. Vertex attribute elements are padded to 4 bytes
-//! as glTF requires, with `byteStride` set when padding was needed. Byte-identical accessors are
-//! written once and shared.
+//! Accessors are not interleaved (separate streams compress best, and gltfpack writes them so):
+//! vertex streams of one element format and filter share a tightly packed view with
+//! `byteStride`, other accessors (animation keys, inverse bind matrices) of one element size and
+//! filter share a view ([`group`]), which saves a view's JSON per accessor and gives the codec
+//! longer streams. Vertex attribute elements are padded to 4 bytes as glTF requires.
+//! Byte-identical accessors are written once and shared.
 //!
 //! With meshopt compression, [`BinBuilder::finish`] encodes every view the codecs suit (vertex
 //! streams, index buffers, animation keys; not images) and that the codec makes smaller, and
@@ -21,7 +21,7 @@ use super::meshopt::{self, Codec, Filter, Mode};
 use super::schema::{Accessor, BufferView};
 use crate::asset::{AttributeData, Component, Format};
 use crate::settings::Compression;
-use group::Groups;
+use group::{Groups, Key, Kind};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -201,23 +201,19 @@ impl BinBuilder {
             return found;
         }
         let index = self.accessors.len();
-        let (buffer_view, byte_offset) = match usage {
-            Usage::Vertex => {
-                let view_stride = (stride != elem).then_some(stride);
-                let view = self.view(&bytes, view_stride, Some(ARRAY_BUFFER));
-                self.codecs[view] = codec.map(|c| (c, filtered));
-                (Some(view), 0)
-            }
-            // The view is made when the group is laid out.
-            Usage::Other => (
-                None,
-                self.groups.add(index, &bytes, filtered, codec, stride),
-            ),
+        // The view is made when the group is laid out.
+        let group = Key {
+            kind: match usage {
+                Usage::Vertex => Kind::Vertex(f.component.code(), f.normalized, f.dims),
+                Usage::Other => Kind::Other,
+            },
+            stride,
+            codec: codec.map(|c| (c.mode, c.filter)),
         };
+        let byte_offset = self.groups.add(index, &bytes, filtered, group);
         // Bounds of NaN-free data only (the reader guarantees finite positions).
         let has_data = data.count() > 0 && min.iter().chain(&max).all(|v| v.is_finite());
         self.accessors.push(Accessor {
-            buffer_view,
             byte_offset,
             component_type: f.component.code(),
             normalized: f.normalized,
@@ -233,15 +229,11 @@ impl BinBuilder {
 
     fn same_bytes(&self, accessor: usize, bytes: &[u8], f: &Format, usage: Usage) -> bool {
         let a = &self.accessors[accessor];
-        let stored = match (usage, a.buffer_view) {
-            (Usage::Vertex, Some(v)) => {
-                let v = &self.views[v];
-                (v.target == Some(ARRAY_BUFFER))
-                    .then(|| &self.data[v.byte_offset..v.byte_offset + v.byte_length])
-            }
-            (Usage::Other, None) => self.groups.bytes_of(accessor),
-            _ => None,
-        };
+        let stored = self
+            .groups
+            .bytes_of(accessor)
+            .filter(|(_, key)| matches!(key.kind, Kind::Vertex(..)) == (usage == Usage::Vertex))
+            .map(|(b, _)| b);
         a.component_type == f.component.code() && a.kind == f.type_name() && stored == Some(bytes)
     }
 
@@ -263,29 +255,29 @@ impl BinBuilder {
                 .collect(),
             _ => indices.iter().flat_map(|&i| i.to_le_bytes()).collect(),
         };
-        let view = self.view(&bytes, None, Some(ELEMENT_ARRAY_BUFFER));
-        if self.compression != Compression::None && !indices.is_empty() {
+        let codec = (self.compression != Compression::None && !indices.is_empty()).then(|| {
             let mode = if triangles && indices.len().is_multiple_of(3) {
                 Mode::Triangles
             } else {
                 Mode::Indices
             };
-            let codec = Codec {
-                mode,
-                filter: Filter::None,
-                count: indices.len(),
-                stride: component.size(),
-            };
-            self.codecs[view] = Some((codec, None));
-        }
+            (mode, Filter::None)
+        });
+        let index = self.accessors.len();
+        let key = Key {
+            kind: Kind::Index,
+            stride: component.size(),
+            codec,
+        };
+        let byte_offset = self.groups.add(index, &bytes, None, key);
         self.accessors.push(Accessor {
-            buffer_view: Some(view),
+            byte_offset,
             component_type: component.code(),
             count: indices.len(),
             kind: "SCALAR".into(),
             ..Accessor::default()
         });
-        self.accessors.len() - 1
+        index
     }
 }
 
@@ -306,19 +298,38 @@ mod tests {
             values: vec![1.0, 0.0, 0.5, 0.0, 1.0, 1.0],
         };
         let a = b.accessor(&colors, Usage::Vertex, false);
-        assert_eq!(b.views[0].byte_stride, Some(4));
-        assert_eq!(b.views[0].byte_length, 8);
-        assert_eq!(&b.data[0..4], &[255, 0, 128, 0]);
         assert_eq!(b.accessor(&colors, Usage::Vertex, false), a);
         assert_eq!(b.accessors.len(), 1);
-        // Same bytes used as non-vertex data is a different accessor (different view target),
-        // laid out in a shared view when the builder finishes.
+        // Another stream of the same format shares the view, one stride further.
+        let mut more = colors.clone();
+        more.values[0] = 0.0;
+        let c = b.accessor(&more, Usage::Vertex, false);
+        // Same bytes used as non-vertex data is a different accessor (different view target).
         let other = b.accessor(&colors, Usage::Other, false);
         assert_ne!(other, a);
         let again = b.accessor(&colors, Usage::Other, false);
         assert_eq!(again, other);
         let done = b.finish(false);
-        assert_eq!(done.accessors[other].buffer_view, Some(1));
+        let view = &done.views[done.accessors[a].buffer_view.unwrap()];
+        assert_eq!((view.byte_stride, view.byte_length), (Some(4), 16));
+        assert_eq!(view.target, Some(ARRAY_BUFFER));
+        assert_eq!(
+            &done.data[view.byte_offset..view.byte_offset + 4],
+            &[255, 0, 128, 0]
+        );
+        assert_eq!(done.accessors[c].buffer_view, done.accessors[a].buffer_view);
+        assert_eq!(
+            (done.accessors[a].byte_offset, done.accessors[c].byte_offset),
+            (0, 8)
+        );
+        assert_ne!(
+            done.accessors[other].buffer_view,
+            done.accessors[a].buffer_view
+        );
+        assert_eq!(
+            done.views[done.accessors[other].buffer_view.unwrap()].target,
+            None
+        );
     }
 
     #[test]
