@@ -30,8 +30,6 @@ pub struct LodStats {
     pub target: LodTarget,
     /// Triangles over all primitives.
     pub triangles: u64,
-    /// Vertices over all primitives.
-    pub vertices: u64,
     /// Accumulated deviation from the original, world units.
     pub error_absolute: f32,
     /// `error_absolute` over the model's bounding-box diagonal.
@@ -138,7 +136,6 @@ pub fn build(
             level: k,
             target: settings.lods[k],
             triangles: counts.triangles,
-            vertices: counts.vertices,
             error_absolute,
             error_relative: if diagonal > 0.0 {
                 error_absolute / diagonal
