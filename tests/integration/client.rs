@@ -1,7 +1,8 @@
 //! A real client: web-profile outputs load in three.js (GLTFLoader with MeshoptDecoder and
 //! KTX2Loader) in headless Chromium, with the triangle counts the manifest states, every
 //! texture decoded (KTX2 ones as compressed GPU textures with their mip chain), no warning from
-//! three.js the input did not already cause, no WebGL error, and LOD 0 looking in the browser like the input does.
+//! three.js the input did not already cause, no WebGL error, and LOD 0 looking in the browser
+//! like the input does.
 
 use crate::support::builder::Builder;
 use crate::support::tools::ClientLoad;

@@ -312,7 +312,8 @@ fn reencoding_scene() -> Builder {
     let mesh = b.doc["meshes"][0].clone();
     let material = b.push(
         "materials",
-        json!({"alphaMode": "BLEND", "pbrMetallicRoughness": {"baseColorTexture": {"index": alpha}}}),
+        json!({"alphaMode": "BLEND",
+               "pbrMetallicRoughness": {"baseColorTexture": {"index": alpha}}}),
     );
     let mut second = mesh.clone();
     second["primitives"][0]["material"] = json!(material);

@@ -49,7 +49,9 @@ function textures(materials, associations) {
       if (!(t && t.isTexture)) continue;
       const level = t.isCompressedTexture ? t.mipmaps[0] : t.image;
       out.push({
-        material: m.name, slot, index: associations.get(t)?.textures ?? bySource.get(t.source), compressed: !!t.isCompressedTexture, format: t.format,
+        material: m.name, slot,
+        index: associations.get(t)?.textures ?? bySource.get(t.source),
+        compressed: !!t.isCompressedTexture, format: t.format,
         mipmaps: t.isCompressedTexture ? t.mipmaps.length : 0,
         width: level?.width ?? 0, height: level?.height ?? 0,
         decoded: !!level && level.width > 0 && level.height > 0 &&
@@ -96,13 +98,17 @@ window.load = async (url) => {
   for (let i = 3; i < pixels.length; i += 4) covered += pixels[i] > 0;
   let binary = '';
   for (const b of pixels) binary += String.fromCharCode(b);
-  return { triangles, meshes: meshes.length, textures: textures(materials, gltf.parser.associations), covered, glError,
-    rgba: btoa(binary) };
+  return {
+    triangles, meshes: meshes.length, textures: textures(materials, gltf.parser.associations),
+    covered, glError, rgba: btoa(binary),
+  };
 };
 window.ready = true;
 </script></body></html>`;
 
-const types = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.glb': 'model/gltf-binary' };
+const types = {
+  '.js': 'text/javascript', '.wasm': 'application/wasm', '.glb': 'model/gltf-binary',
+};
 const server = http.createServer((req, res) => {
   const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
   let file;
