@@ -122,8 +122,8 @@ pub fn build(
     let stats: Mutex<Vec<LodStats>> = Mutex::new(vec![]);
 
     let finish = |k: usize| {
-        let lod = timings.time("assemble", || assemble(base, &chains, &slots[k]));
-        let mut asset = lod;
+        let mut asset = timings.time("assemble", || assemble(base, &chains, &slots[k]));
+        super::points::thin(&mut asset, ratios[k]);
         let compressed = settings.delivery.compress != crate::settings::Compression::None;
         timings.time("optimize", || optimize::run(&mut asset, compressed));
         let counts = asset.counts();

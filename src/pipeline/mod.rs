@@ -11,7 +11,8 @@
 //!
 //! Then the LOD chain ([`lod::build`]), per level:
 //!
-//! 7. [`simplify`]: attribute-aware meshopt simplification from the previous level.
+//! 7. [`simplify`]: attribute-aware meshopt simplification from the previous level; point
+//!    clouds thinned to the level's ratio ([`points`]).
 //! 8. [`optimize`]: vertex cache, overdraw and vertex fetch order (also compacts vertices).
 //!
 //! Once per job, between the two: [`textures::encode`] fits every image to the size budget
@@ -37,6 +38,7 @@ pub mod dedup;
 pub mod fold;
 pub mod lod;
 pub mod optimize;
+pub mod points;
 pub mod prune;
 pub mod quantize;
 pub mod repair;
