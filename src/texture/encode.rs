@@ -49,15 +49,10 @@ pub fn webp(rgba: &RgbaImage, quality: u8) -> Result<Vec<u8>, String> {
 
 /// Baseline JPEG at `quality` (alpha dropped: callers send opaque images only).
 pub fn jpeg(rgba: &RgbaImage, quality: u8) -> Result<Vec<u8>, String> {
-    let rgb = image::DynamicImage::ImageRgba8(rgba.clone()).into_rgb8();
+    let rgb = channels(rgba, &[0, 1, 2]);
     let mut out = vec![];
     JpegEncoder::new_with_quality(&mut out, quality)
-        .write_image(
-            rgb.as_raw(),
-            rgb.width(),
-            rgb.height(),
-            ExtendedColorType::Rgb8,
-        )
+        .write_image(&rgb, rgba.width(), rgba.height(), ExtendedColorType::Rgb8)
         .map_err(|e| format!("does not encode as JPEG ({e})"))?;
     Ok(out)
 }
@@ -67,21 +62,24 @@ pub fn jpeg(rgba: &RgbaImage, quality: u8) -> Result<Vec<u8>, String> {
 pub fn png(rgba: &RgbaImage) -> Result<Vec<u8>, String> {
     let opaque = is_opaque(rgba);
     let grey = rgba.pixels().all(|p| p[0] == p[1] && p[1] == p[2]);
-    let (channels, color): (&[usize], _) = match (grey, opaque) {
+    let (keep, color): (&[usize], _) = match (grey, opaque) {
         (true, true) => (&[0], ExtendedColorType::L8),
         (true, false) => (&[0, 3], ExtendedColorType::La8),
         (false, true) => (&[0, 1, 2], ExtendedColorType::Rgb8),
         (false, false) => (&[0, 1, 2, 3], ExtendedColorType::Rgba8),
     };
-    let data: Vec<u8> = rgba
-        .pixels()
-        .flat_map(|p| channels.iter().map(move |&c| p[c]))
-        .collect();
     let mut out = vec![];
     PngEncoder::new_with_quality(&mut out, CompressionType::Best, FilterType::Adaptive)
-        .write_image(&data, rgba.width(), rgba.height(), color)
+        .write_image(&channels(rgba, keep), rgba.width(), rgba.height(), color)
         .map_err(|e| format!("does not encode as PNG ({e})"))?;
     Ok(out)
+}
+
+/// The listed channels of every pixel, packed (e.g. `[0, 1, 2]` drops alpha).
+fn channels(rgba: &RgbaImage, keep: &[usize]) -> Vec<u8> {
+    rgba.pixels()
+        .flat_map(|p| keep.iter().map(move |&c| p[c]))
+        .collect()
 }
 
 /// True when every pixel's alpha is 255.
