@@ -13,12 +13,13 @@ use crate::texture::{Class, basis, class_of, encode, ktx2, resize};
 use image::ImageFormat;
 use rayon::prelude::*;
 use std::io::Cursor;
+use std::sync::Arc;
 
 const BASISU: &str = "KHR_texture_basisu";
 const WEBP: &str = "EXT_texture_webp";
 
-/// An image's delivered bytes and MIME type.
-type Delivered = (Vec<u8>, &'static str);
+/// An image's delivered bytes (shared by every level that writes it) and MIME type.
+type Delivered = (Arc<[u8]>, &'static str);
 
 /// Per image: its delivered bytes and MIME type, when they differ from the input's.
 #[derive(Debug, Default)]
@@ -88,7 +89,10 @@ fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delive
             };
             let file = basis::encode(rgba.as_raw(), tw, th, &e)?;
             // GPU-ready whatever its size: delivered even where the input file is smaller.
-            return Ok(Some((ktx2::from_basis(&file, e.srgb, 18)?, "image/ktx2")));
+            return Ok(Some((
+                ktx2::from_basis(&file, e.srgb, 18)?.into(),
+                "image/ktx2",
+            )));
         }
         TextureFormat::Webp => (encode::webp(&rgba, quality)?, "image/webp"),
         TextureFormat::Jpeg if class != Class::Normal && encode::is_opaque(&rgba) => {
@@ -103,7 +107,7 @@ fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delive
     };
     // A re-encoding that would grow the texture keeps the original; a resized one is delivered
     // whatever its size (the size budget is a limit, and the original breaks it).
-    Ok((resized || bytes.len() < image.data.len()).then_some((bytes, mime)))
+    Ok((resized || bytes.len() < image.data.len()).then(|| (bytes.into(), mime)))
 }
 
 /// Puts the encoded images into `asset`. KTX2 and WebP images are referenced through
@@ -113,7 +117,7 @@ pub fn apply(asset: &mut Asset, encoded: &Encoded) {
     for (i, e) in encoded.images.iter().enumerate() {
         let Some((bytes, mime)) = e else { continue };
         let image = &mut asset.images[i];
-        image.data = bytes.clone().into();
+        image.data = Arc::clone(bytes);
         image.mime_type = (*mime).to_string();
         let extension = match *mime {
             "image/ktx2" => BASISU,
