@@ -55,6 +55,20 @@ impl Component {
             Component::U32 | Component::F32 => 4,
         }
     }
+
+    /// The number a file stores for the value `v`: integer types round (after scaling by
+    /// their maximum when `normalized`) and clamp to their range; floats are `v` itself.
+    pub fn stored(self, normalized: bool, v: f32) -> f64 {
+        let scaled = |max: f32| f64::from(if normalized { v * max } else { v }).round();
+        match self {
+            Component::I8 => scaled(127.0).clamp(-128.0, 127.0),
+            Component::U8 => scaled(255.0).clamp(0.0, 255.0),
+            Component::I16 => scaled(32767.0).clamp(-32768.0, 32767.0),
+            Component::U16 => scaled(65535.0).clamp(0.0, 65535.0),
+            Component::U32 => f64::from(v).round().clamp(0.0, f64::from(u32::MAX)),
+            Component::F32 => f64::from(v),
+        }
+    }
 }
 
 /// How one element of an accessor is stored: component type, normalization and component count.

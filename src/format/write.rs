@@ -149,7 +149,12 @@ fn write_primitive(bin: &mut BinBuilder, p: &Primitive, quantized: &mut bool) ->
                 } else {
                     Filter::None
                 };
-                let index = bin.accessor_filtered(&a.data, Usage::Vertex, bounds, filter);
+                let index = bin.accessor_filtered(
+                    &a.data,
+                    Usage::Vertex((&a.semantic).into()),
+                    bounds,
+                    filter,
+                );
                 (a.semantic.to_string(), index)
             })
             .collect()

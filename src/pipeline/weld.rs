@@ -4,7 +4,7 @@
 //! Morph deltas are part of the key: two vertices that coincide at rest but move apart in a
 //! morph target must stay two vertices (gltfpack leaves them out of its key and can merge them).
 
-use crate::asset::{Asset, Mode, Primitive};
+use crate::asset::{Asset, AttributeData, Component, Mode, Primitive};
 use meshopt::VertexStream;
 
 /// Totals of what welding removed.
@@ -36,7 +36,8 @@ pub fn run(asset: &mut Asset) -> WeldReport {
     report
 }
 
-/// Merges identical vertices and removes unreferenced ones.
+/// Merges vertices that the file would store identically (every stream compared in its
+/// stored form: integers as rounded, `-0.0` as `0.0`) and removes unreferenced ones.
 pub fn weld(prim: &mut Primitive) {
     let vertex_count = prim.vertex_count();
     let Some(indices) = prim.indices.as_deref() else {
@@ -45,11 +46,13 @@ pub fn weld(prim: &mut Primitive) {
     if vertex_count == 0 {
         return;
     }
+    let keys: Vec<Vec<u32>> = prim.streams().map(stored_keys).collect();
     let streams: Vec<VertexStream<'_>> = prim
         .streams()
-        .map(|s| {
+        .zip(&keys)
+        .map(|(s, k)| {
             let bytes = s.format.dims * 4;
-            let mut stream = VertexStream::new_with_stride::<u8, f32>(s.values.as_ptr(), bytes);
+            let mut stream = VertexStream::new_with_stride::<u8, u32>(k.as_ptr(), bytes);
             stream.size = bytes;
             stream
         })
@@ -57,6 +60,18 @@ pub fn weld(prim: &mut Primitive) {
     let (unique, remap) =
         meshopt::generate_vertex_remap_multi(vertex_count, &streams, Some(indices));
     prim.remap_vertices(&remap, unique);
+}
+
+/// One 32-bit key per component of `data`, equal exactly when the stored values are.
+fn stored_keys(data: &AttributeData) -> Vec<u32> {
+    let f = data.format;
+    data.values
+        .iter()
+        .map(|&v| match f.component {
+            Component::F32 => (v + 0.0).to_bits(),
+            c => c.stored(f.normalized, v) as i64 as u32,
+        })
+        .collect()
 }
 
 /// Removes triangles that repeat a vertex or whose corners coincide in position (zero area).

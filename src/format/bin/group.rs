@@ -1,8 +1,8 @@
 //! Shared buffer views: accessors of one kind back to back in one view, as gltfpack lays
 //! them out.
 //!
-//! Vertex streams group by element format, stride and meshopt filter (a model's positions,
-//! morph position deltas of one sign convention, UVs, ... each in one view with `byteStride`);
+//! Vertex streams group by stream kind, stride and meshopt filter (a model's positions with
+//! its morph position deltas, its UV sets, ... each in one view with `byteStride`);
 //! index buffers by index size and codec mode; other accessors (animation keys, inverse bind
 //! matrices) by element size and filter. Each
 //! offset is a whole number of elements, so every accessor stays aligned. One view per group
@@ -15,9 +15,8 @@ use std::collections::HashMap;
 /// What a view holds, which decides its target and stride.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
-    /// Vertex streams of one (component type, normalized, dimensions): an ARRAY_BUFFER view
-    /// with `byteStride`.
-    Vertex(u32, bool, usize),
+    /// Vertex streams of one kind: an ARRAY_BUFFER view with `byteStride`.
+    Vertex(super::Stream),
     /// Index buffers of one component size: an ELEMENT_ARRAY_BUFFER view.
     Index,
     /// Anything else (no target).

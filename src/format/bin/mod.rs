@@ -19,7 +19,7 @@ mod layout;
 
 use super::meshopt::{self, Codec, Filter, Mode};
 use super::schema::{Accessor, BufferView};
-use crate::asset::{AttributeData, Component, Format};
+use crate::asset::{AttributeData, Component, Format, Semantic};
 use crate::settings::Compression;
 use group::{Groups, Key, Kind};
 use std::collections::HashMap;
@@ -31,10 +31,48 @@ const ELEMENT_ARRAY_BUFFER: u32 = 34963;
 /// What an accessor is used for; decides alignment, stride and buffer view target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Usage {
-    /// A vertex attribute (elements padded to 4 bytes, ARRAY_BUFFER target).
-    Vertex,
+    /// A vertex attribute (elements padded to 4 bytes, ARRAY_BUFFER target) of one kind.
+    Vertex(Stream),
     /// Anything else: animation keys, inverse bind matrices, instancing streams.
     Other,
+}
+
+/// The kind of a vertex stream. Streams of one kind, stride and filter share a view whatever
+/// their component types (a model's positions with its morph position deltas, all its UV
+/// sets), as gltfpack groups them: fewer views, longer codec streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stream {
+    /// `POSITION`, at rest or as morph deltas.
+    Position,
+    /// `NORMAL`.
+    Normal,
+    /// `TANGENT`.
+    Tangent,
+    /// `TEXCOORD_n`.
+    TexCoord,
+    /// `COLOR_n`.
+    Color,
+    /// `JOINTS_n`.
+    Joints,
+    /// `WEIGHTS_n`.
+    Weights,
+    /// Application-specific attributes.
+    Custom,
+}
+
+impl From<&Semantic> for Stream {
+    fn from(s: &Semantic) -> Stream {
+        match s {
+            Semantic::Position => Stream::Position,
+            Semantic::Normal => Stream::Normal,
+            Semantic::Tangent => Stream::Tangent,
+            Semantic::TexCoord(_) => Stream::TexCoord,
+            Semantic::Color(_) => Stream::Color,
+            Semantic::Joints(_) => Stream::Joints,
+            Semantic::Weights(_) => Stream::Weights,
+            Semantic::Custom(_) => Stream::Custom,
+        }
+    }
 }
 
 /// Accumulates the binary chunk and the accessor/buffer view JSON that describes it.
@@ -54,40 +92,25 @@ pub struct BinBuilder {
     groups: Groups,
 }
 
-/// Encodes one float as a stored component, rounding and clamping integers.
+/// Encodes one float as a stored component, rounding and clamping integers; returns the
+/// stored number.
 fn encode_component(out: &mut Vec<u8>, c: Component, normalized: bool, v: f32) -> f64 {
-    let scaled = |max: f32| if normalized { v * max } else { v };
+    let stored = c.stored(normalized, v);
     match c {
-        Component::I8 => {
-            let r = scaled(127.0).round().clamp(-128.0, 127.0) as i8;
-            out.push(r as u8);
-            f64::from(r)
-        }
-        Component::U8 => {
-            let r = scaled(255.0).round().clamp(0.0, 255.0) as u8;
-            out.push(r);
-            f64::from(r)
-        }
-        Component::I16 => {
-            let r = scaled(32767.0).round().clamp(-32768.0, 32767.0) as i16;
-            out.extend_from_slice(&r.to_le_bytes());
-            f64::from(r)
-        }
-        Component::U16 => {
-            let r = scaled(65535.0).round().clamp(0.0, 65535.0) as u16;
-            out.extend_from_slice(&r.to_le_bytes());
-            f64::from(r)
-        }
-        Component::U32 => {
-            let r = v.round().max(0.0) as u32;
-            out.extend_from_slice(&r.to_le_bytes());
-            f64::from(r)
-        }
-        Component::F32 => {
-            out.extend_from_slice(&v.to_le_bytes());
-            f64::from(v)
-        }
+        Component::I8 => out.push(stored as i8 as u8),
+        Component::U8 => out.push(stored as u8),
+        Component::I16 => out.extend_from_slice(&(stored as i16).to_le_bytes()),
+        Component::U16 => out.extend_from_slice(&(stored as u16).to_le_bytes()),
+        Component::U32 => out.extend_from_slice(&(stored as u32).to_le_bytes()),
+        Component::F32 => out.extend_from_slice(&v.to_le_bytes()),
     }
+    stored
+}
+
+/// The f64 nearest the shortest decimal that reads back as the f32 `v`: bounds of float
+/// accessors then print as `4.2`, not `4.199999809265137`.
+fn shortest_f32(v: f64) -> f64 {
+    (v as f32).to_string().parse().unwrap_or(v)
 }
 
 /// Encodes `data` element by element with `stride` bytes per element; returns bytes and the
@@ -108,6 +131,11 @@ fn encode(data: &AttributeData, stride: usize) -> (Vec<u8>, Vec<f64>, Vec<f64>) 
             max[k] = max[k].max(stored);
         }
         out.resize(start + stride, 0);
+    }
+    if f.component == Component::F32 {
+        min.iter_mut()
+            .chain(&mut max)
+            .for_each(|v| *v = shortest_f32(*v));
     }
     (out, min, max)
 }
@@ -155,7 +183,8 @@ impl BinBuilder {
     ) -> usize {
         let f = data.format;
         let elem = f.element_size();
-        let stride = if usage == Usage::Vertex {
+        let vertex = matches!(usage, Usage::Vertex(_));
+        let stride = if vertex {
             elem.next_multiple_of(4)
         } else {
             elem
@@ -182,7 +211,7 @@ impl BinBuilder {
         }
         let mut h = DefaultHasher::new();
         (
-            usage,
+            vertex,
             bounds,
             f.component.code(),
             f.normalized,
@@ -204,7 +233,7 @@ impl BinBuilder {
         // The view is made when the group is laid out.
         let group = Key {
             kind: match usage {
-                Usage::Vertex => Kind::Vertex(f.component.code(), f.normalized, f.dims),
+                Usage::Vertex(stream) => Kind::Vertex(stream),
                 Usage::Other => Kind::Other,
             },
             stride,
@@ -232,7 +261,9 @@ impl BinBuilder {
         let stored = self
             .groups
             .bytes_of(accessor)
-            .filter(|(_, key)| matches!(key.kind, Kind::Vertex(..)) == (usage == Usage::Vertex))
+            .filter(|(_, key)| {
+                matches!(key.kind, Kind::Vertex(_)) == matches!(usage, Usage::Vertex(_))
+            })
             .map(|(b, _)| b);
         a.component_type == f.component.code() && a.kind == f.type_name() && stored == Some(bytes)
     }
@@ -297,13 +328,13 @@ mod tests {
             },
             values: vec![1.0, 0.0, 0.5, 0.0, 1.0, 1.0],
         };
-        let a = b.accessor(&colors, Usage::Vertex, false);
-        assert_eq!(b.accessor(&colors, Usage::Vertex, false), a);
+        let a = b.accessor(&colors, Usage::Vertex(Stream::Color), false);
+        assert_eq!(b.accessor(&colors, Usage::Vertex(Stream::Color), false), a);
         assert_eq!(b.accessors.len(), 1);
         // Another stream of the same format shares the view, one stride further.
         let mut more = colors.clone();
         more.values[0] = 0.0;
-        let c = b.accessor(&more, Usage::Vertex, false);
+        let c = b.accessor(&more, Usage::Vertex(Stream::Color), false);
         // Same bytes used as non-vertex data is a different accessor (different view target).
         let other = b.accessor(&colors, Usage::Other, false);
         assert_ne!(other, a);
@@ -344,7 +375,7 @@ mod tests {
             },
             values: vec![-1.0, 0.5, 0.0, 1.0, 0.0, 0.25],
         };
-        let a = b.accessor(&p, Usage::Vertex, true);
+        let a = b.accessor(&p, Usage::Vertex(Stream::Color), true);
         assert_eq!(
             b.accessors[a].min.as_ref().unwrap(),
             &vec![-32767.0, 0.0, 0.0]
