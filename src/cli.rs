@@ -184,8 +184,9 @@ pub struct JobArgs {
     /// Render on a CPU adapter (Mesa lavapipe) when no GPU exists.
     #[arg(long, env = "RENDER_WORKER_ALLOW_SOFTWARE", value_parser = BoolishValueParser::new())]
     pub allow_software: bool,
-    /// Allow pruning unused named nodes and merging identical, differently named meshes and
-    /// materials.
+    /// Names protect nothing: named nodes are pruned and flattened like unnamed ones, identical
+    /// differently named meshes and materials merge, node and mesh names are dropped
+    /// (gltfpack's default; without it we keep what configurators address by name).
     #[arg(long, env = "RENDER_WORKER_DROP_NAMES", value_parser = BoolishValueParser::new())]
     pub drop_names: bool,
     /// Keep border vertices in place (for meshes stitched to others).

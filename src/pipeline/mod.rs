@@ -7,21 +7,22 @@
 //! 3. [`dedup`]: merge identical images, samplers, textures, materials and meshes.
 //! 4. [`fold`]: solid-colour textures into factors, opaque BLEND/MASK materials to OPAQUE.
 //! 5. [`prune`]: drop unread vertex streams and unreferenced nodes and objects.
-//! 6. [`animation`]: resample dense animation tracks, drop constant ones.
+//! 6. [`flatten`]: static meshes into world space, merged by material (then pruned again).
+//! 7. [`animation`]: resample dense animation tracks, drop constant ones.
 //!
 //! Then the LOD chain ([`lod::build`]), per level:
 //!
-//! 7. [`simplify`]: attribute-aware meshopt simplification from the previous level; point
+//! 8. [`simplify`]: attribute-aware meshopt simplification from the previous level; point
 //!    clouds thinned to the level's ratio ([`points`]).
-//! 8. [`optimize`]: vertex cache, overdraw and vertex fetch order (also compacts vertices).
+//! 9. [`optimize`]: vertex cache, overdraw and vertex fetch order (also compacts vertices).
 //!
 //! Once per job, between the two: [`textures::encode`] fits every image to the size budget
 //! and encodes it as asked.
 //!
 //! And last, on each finished level, as it is written:
 //!
-//! 9. [`quantize`]: `KHR_mesh_quantization` storage (the writer then compresses, if asked).
-//! 10. [`textures::apply`]: the encoded images replace the originals (after visual QA, which
+//! 10. [`quantize`]: `KHR_mesh_quantization` storage (the writer then compresses, if asked).
+//! 11. [`textures::apply`]: the encoded images replace the originals (after visual QA, which
 //!     samples the originals).
 //!
 //! Welding comes first because simplification and optimization work on shared vertices;
@@ -35,6 +36,7 @@
 pub mod animation;
 pub mod chunks;
 pub mod dedup;
+pub mod flatten;
 pub mod fold;
 pub mod lod;
 pub mod optimize;
@@ -50,7 +52,7 @@ use crate::asset::Asset;
 use crate::report::{Timings, Warning};
 use crate::settings::Settings;
 
-/// Runs stages 1-6 on `asset`; returns warnings about what they changed.
+/// Runs stages 1-7 on `asset`; returns warnings about what they changed.
 pub fn prepare(asset: &mut Asset, settings: &Settings, timings: &Timings) -> Vec<Warning> {
     let mut warnings = timings.time("repair", || repair::run(asset));
     let welded = timings.time("weld", || weld::run(asset));
@@ -72,6 +74,9 @@ pub fn prepare(asset: &mut Asset, settings: &Settings, timings: &Timings) -> Vec
         ));
     }
     timings.time("prune", || prune::run(asset, settings.keep_named));
+    if timings.time("flatten", || flatten::run(asset, settings.keep_named)) > 0 {
+        timings.time("prune", || prune::run(asset, settings.keep_named));
+    }
     timings.time("animation", || {
         animation::run(asset, settings.delivery.animation_fps);
     });

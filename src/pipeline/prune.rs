@@ -10,6 +10,7 @@
 //! extension, extras, joint or animation target) and, with `keep_named`, no name. Nodes outside
 //! every scene go too, unless a skin or animation uses them or they are named.
 //! Then meshes, skins, cameras, materials, textures, images and samplers nobody references.
+//! Without `keep_named`, node and mesh names are dropped as well.
 
 use crate::asset::{Asset, Primitive, Semantic};
 
@@ -24,8 +25,13 @@ pub struct PruneReport {
     pub objects: usize,
 }
 
-/// Prunes `asset` in place.
+/// Prunes `asset` in place. Without `keep_named`, node and mesh names go too: nothing
+/// addresses them then (gltfpack drops them likewise unless `-kn`).
 pub fn run(asset: &mut Asset, keep_named: bool) -> PruneReport {
+    if !keep_named {
+        asset.nodes.iter_mut().for_each(|n| n.name = None);
+        asset.meshes.iter_mut().for_each(|m| m.name = None);
+    }
     let mut report = PruneReport {
         streams: prune_streams(asset),
         ..PruneReport::default()

@@ -179,8 +179,9 @@ pub struct Settings {
     /// Largest mean FLIP error a LOD may show against the original; levels above it are
     /// dropped with a warning. Default none.
     pub max_visual_error: Option<f32>,
-    /// Keep named nodes, and never merge differently named meshes or materials. Default true:
-    /// configurators address parts by name.
+    /// Keep named nodes where they are (never flattened or pruned, names kept), and never
+    /// merge differently named meshes or materials. Default true: configurators address parts
+    /// by name.
     pub keep_named: bool,
     /// Keep border vertices in place (for meshes stitched to others). Default false.
     pub lock_borders: bool,

@@ -1,0 +1,300 @@
+//! Flattening: static meshes moved into world space and merged into one mesh on one node, as
+//! gltfpack does by default (its `-kn` keeps named nodes; our default `keep_named` does too).
+//!
+//! A mesh moves only when nothing at run time can move it apart from the rest: exactly one
+//! node draws it; that node is neither skinned nor GPU-instanced; neither it nor any ancestor
+//! is animated, a skin joint or (with `keep_named`) named; the mesh has no morph targets and no
+//! extensions or extras; the asset has one scene. Vertices take the node's world matrix
+//! (normals its inverse transpose; a mirroring matrix also flips triangle winding and tangent
+//! handedness). Primitives with the same material, mode and stream formats then merge: one
+//! draw call where there was one per node, and one simplification budget across them.
+//!
+//! Touching parts are welded, so simplification treats them as one surface. Fewer than two
+//! movable meshes merge nothing, so they stay where they are. The emptied nodes are left for
+//! pruning. Primitives with material variants or extensions move but never merge.
+
+use crate::asset::{Asset, Format, Mesh, Mode, Node, Primitive, Semantic};
+use glam::{Mat3, Mat4, Vec3};
+
+/// Moves and merges the static meshes of `asset` (see the module docs); returns how many
+/// nodes gave up their mesh.
+pub fn run(asset: &mut Asset, keep_named: bool) -> usize {
+    let movable = movable_nodes(asset, keep_named);
+    if movable.len() < 2 {
+        return 0;
+    }
+    let mut merged: Vec<Primitive> = vec![];
+    for &(node, world) in &movable {
+        let mesh = asset.nodes[node]
+            .mesh
+            .take()
+            .expect("movable nodes draw a mesh");
+        for mut p in std::mem::take(&mut asset.meshes[mesh].primitives) {
+            bake(&mut p, world);
+            match merged.iter_mut().find(|m| mergeable(m, &p)) {
+                Some(m) => append(m, p),
+                None => merged.push(p),
+            }
+        }
+    }
+    // Parts that touch now share vertices, so simplification cannot open cracks between them.
+    for p in merged.iter_mut().filter(|p| p.mode == Mode::Triangles) {
+        super::weld::weld(p);
+    }
+    asset.meshes.push(Mesh {
+        primitives: merged,
+        ..Mesh::default()
+    });
+    asset.nodes.push(Node {
+        mesh: Some(asset.meshes.len() - 1),
+        ..Node::default()
+    });
+    asset.scenes[0].nodes.push(asset.nodes.len() - 1);
+    movable.len()
+}
+
+/// Nodes whose mesh may move into world space, with their world matrices, in node order.
+fn movable_nodes(asset: &Asset, keep_named: bool) -> Vec<(usize, Mat4)> {
+    if asset.scenes.len() != 1 {
+        return vec![];
+    }
+    let n = asset.nodes.len();
+    let mut pinned = vec![false; n];
+    for s in &asset.skins {
+        for &j in s.joints.iter().chain(&s.skeleton) {
+            pinned[j] = true;
+        }
+    }
+    for c in asset.animations.iter().flat_map(|a| &a.channels) {
+        if let Some(t) = c.target.node {
+            pinned[t] = true;
+        }
+    }
+    let named = |node: &Node| keep_named && node.name.as_deref().is_some_and(|s| !s.is_empty());
+    let mut drawn_by = vec![0usize; asset.meshes.len()];
+    for m in asset.nodes.iter().filter_map(|node| node.mesh) {
+        drawn_by[m] += 1;
+    }
+    let mut out = vec![];
+    let mut stack: Vec<(usize, Mat4)> = asset.scenes[0]
+        .nodes
+        .iter()
+        .map(|&r| (r, Mat4::IDENTITY))
+        .collect();
+    while let Some((i, parent)) = stack.pop() {
+        let node = &asset.nodes[i];
+        if pinned[i] || named(node) {
+            continue; // it, and everything under it, can be moved at run time
+        }
+        let world = parent * node.local_matrix();
+        stack.extend(node.children.iter().map(|&c| (c, world)));
+        let Some(m) = node.mesh else { continue };
+        let mesh = &asset.meshes[m];
+        let det = world.determinant();
+        if drawn_by[m] == 1
+            && node.skin.is_none()
+            && node.instancing.is_empty()
+            && mesh.ext.is_empty()
+            && mesh.primitives.iter().all(|p| p.targets.is_empty())
+            && det.is_finite()
+            && det != 0.0
+        {
+            out.push((i, world));
+        }
+    }
+    out.sort_by_key(|&(i, _)| i);
+    out
+}
+
+/// Transforms `p`'s positions, normals and tangents by `world`; they become float streams
+/// (quantization, later, stores them again).
+fn bake(p: &mut Primitive, world: Mat4) {
+    let normal_matrix = Mat3::from_mat4(world).inverse().transpose();
+    let mirrored = world.determinant() < 0.0;
+    for a in &mut p.attributes {
+        let dims = a.data.format.dims;
+        let apply: &dyn Fn(Vec3) -> Vec3 = match a.semantic {
+            Semantic::Position if dims == 3 => &|v| world.transform_point3(v),
+            Semantic::Normal if dims == 3 => &|v| (normal_matrix * v).normalize_or_zero(),
+            Semantic::Tangent if dims == 4 => &|v| world.transform_vector3(v).normalize_or_zero(),
+            _ => continue,
+        };
+        for v in a.data.values.chunks_exact_mut(dims) {
+            let t = apply(Vec3::new(v[0], v[1], v[2]));
+            v[..3].copy_from_slice(&t.to_array());
+            if dims == 4 && mirrored {
+                v[3] = -v[3];
+            }
+        }
+        a.data.format = Format::float(dims);
+    }
+    if mirrored
+        && p.mode == Mode::Triangles
+        && let Some(indices) = &mut p.indices
+    {
+        indices.chunks_exact_mut(3).for_each(|t| t.swap(1, 2));
+    }
+}
+
+/// True when `b` can be appended to `a` as one draw call.
+fn mergeable(a: &Primitive, b: &Primitive) -> bool {
+    let layout = |p: &Primitive| -> Vec<(Semantic, Format)> {
+        p.attributes
+            .iter()
+            .map(|x| (x.semantic.clone(), x.data.format))
+            .collect()
+    };
+    let plain = |p: &Primitive| p.variants.is_empty() && p.ext.is_empty();
+    plain(a)
+        && plain(b)
+        && a.mode == b.mode
+        && a.material == b.material
+        && a.indices.is_some() == b.indices.is_some()
+        && layout(a) == layout(b)
+}
+
+/// Appends `b`'s vertices and indices to `a` (precondition: [`mergeable`]).
+fn append(a: &mut Primitive, b: Primitive) {
+    let base = a.vertex_count() as u32;
+    for (x, y) in a.attributes.iter_mut().zip(b.attributes) {
+        x.data.values.extend_from_slice(&y.data.values);
+    }
+    if let (Some(ai), Some(bi)) = (&mut a.indices, b.indices) {
+        ai.extend(bi.into_iter().map(|i| i + base));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asset::{Animation, Attribute, AttributeData, Channel, ChannelTarget, Scene};
+
+    fn triangle(material: usize) -> Mesh {
+        let attribute = |semantic, dims, values: Vec<f32>| Attribute {
+            semantic,
+            data: AttributeData::new_float(dims, values),
+        };
+        Mesh {
+            primitives: vec![Primitive {
+                attributes: vec![
+                    attribute(
+                        Semantic::Position,
+                        3,
+                        vec![0., 0., 0., 1., 0., 0., 0., 1., 0.],
+                    ),
+                    attribute(
+                        Semantic::Normal,
+                        3,
+                        vec![0., 0., 1., 0., 0., 1., 0., 0., 1.],
+                    ),
+                ],
+                indices: Some(vec![0, 1, 2]),
+                material: Some(material),
+                ..Primitive::default()
+            }],
+            ..Mesh::default()
+        }
+    }
+
+    fn node(mesh: usize, name: Option<&str>, scale: [f32; 3]) -> Node {
+        Node {
+            mesh: Some(mesh),
+            name: name.map(Into::into),
+            translation: Some([5., 0., 0.]),
+            scale: Some(scale),
+            ..Node::default()
+        }
+    }
+
+    fn scene(nodes: Vec<Node>, meshes: Vec<Mesh>) -> Asset {
+        Asset {
+            scenes: vec![Scene {
+                nodes: (0..nodes.len()).collect(),
+                ..Scene::default()
+            }],
+            nodes,
+            meshes,
+            ..Asset::default()
+        }
+    }
+
+    #[test]
+    fn static_unnamed_meshes_merge_in_world_space() {
+        let mut a = scene(
+            vec![node(0, None, [1., 1., 1.]), node(1, None, [-2., 2., 2.])],
+            vec![triangle(0), triangle(0)],
+        );
+        a.nodes[1].translation = Some([0., 5., 0.]);
+        assert_eq!(run(&mut a, true), 2);
+        assert!(a.nodes[..2].iter().all(|n| n.mesh.is_none()));
+        let merged = &a.meshes[2].primitives;
+        assert_eq!(merged.len(), 1, "one material, one draw call");
+        let p = &merged[0];
+        assert_eq!(p.vertex_count(), 6);
+        let mut corners = p.positions().to_vec();
+        corners.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let first = [[5., 0., 0.], [5., 1., 0.], [6., 0., 0.]];
+        let mirrored = [[-2., 5., 0.], [0., 5., 0.], [0., 7., 0.]];
+        assert_eq!(corners, [mirrored, first].concat());
+        // The mirrored copy (x scaled by -2) has its winding flipped: every triangle still
+        // faces its +z normal.
+        let at = |i: u32| Vec3::from(p.positions()[i as usize]);
+        for t in p.indices.as_deref().unwrap().chunks_exact(3) {
+            let facing = (at(t[1]) - at(t[0])).cross(at(t[2]) - at(t[0]));
+            assert!(facing.z > 0.0, "triangle {t:?} faces {facing}");
+        }
+        let n = p.attribute(&Semantic::Normal).unwrap();
+        assert!((0..6).all(|v| n.get(v) == [0., 0., 1.]));
+        assert_eq!(a.scenes[0].nodes, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn named_animated_or_shared_meshes_stay() {
+        // Named nodes are kept: configurators move them.
+        let mut a = scene(
+            vec![node(0, Some("door"), [1.; 3]), node(1, None, [1.; 3])],
+            vec![triangle(0), triangle(0)],
+        );
+        assert_eq!(run(&mut a, true), 0, "one movable mesh merges nothing");
+        assert_eq!(run(&mut a, false), 2, "--drop-names lets named nodes go");
+        // One mesh drawn twice stays instanced instead of being copied.
+        let mut a = scene(
+            vec![
+                node(0, None, [1.; 3]),
+                node(0, None, [1.; 3]),
+                node(1, None, [1.; 3]),
+            ],
+            vec![triangle(0), triangle(1)],
+        );
+        assert_eq!(run(&mut a, true), 0);
+        // Different materials move together but stay two primitives.
+        let mut a = scene(
+            vec![node(0, None, [1.; 3]), node(1, None, [1.; 3])],
+            vec![triangle(0), triangle(1)],
+        );
+        assert_eq!(run(&mut a, true), 2);
+        assert_eq!(a.meshes[2].primitives.len(), 2);
+        // A node under an animated parent moves with it.
+        let mut a = scene(
+            vec![node(0, None, [1.; 3]), node(1, None, [1.; 3])],
+            vec![triangle(0), triangle(0)],
+        );
+        a.nodes[0].children = vec![1];
+        a.scenes[0].nodes = vec![0];
+        a.animations.push(Animation {
+            name: None,
+            channels: vec![Channel {
+                sampler: 0,
+                target: ChannelTarget {
+                    node: Some(0),
+                    path: "rotation".into(),
+                    ext: Default::default(),
+                },
+                ext: Default::default(),
+            }],
+            samplers: vec![],
+            ext: Default::default(),
+        });
+        assert_eq!(run(&mut a, true), 0);
+    }
+}
