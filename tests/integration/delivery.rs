@@ -43,15 +43,19 @@ fn world_points(a: &Asset) -> Vec<Vec3> {
                 ));
                 continue;
             }
-            let local = p.positions().iter().map(|v| Vec3::from(*v));
-            out.extend(local.clone().map(|v| m.transform_point3(v)));
-            if let Some(t) = p.targets.first() {
-                let d = t.iter().find(|a| a.semantic == Semantic::Position).unwrap();
-                out.extend(
-                    local
-                        .enumerate()
-                        .map(|(i, v)| m.transform_point3(v + Vec3::from_slice(d.data.get(i)))),
-                );
+            // GPU instances apply before the node (their transforms carry the dequantization
+            // of instanced meshes).
+            for m in node.instance_matrices().into_iter().map(|i| m * i) {
+                let local = p.positions().iter().map(|v| Vec3::from(*v));
+                out.extend(local.clone().map(|v| m.transform_point3(v)));
+                if let Some(t) = p.targets.first() {
+                    let d = t.iter().find(|a| a.semantic == Semantic::Position).unwrap();
+                    out.extend(
+                        local
+                            .enumerate()
+                            .map(|(i, v)| m.transform_point3(v + Vec3::from_slice(d.data.get(i)))),
+                    );
+                }
             }
         }
     }

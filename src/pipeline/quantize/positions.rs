@@ -7,17 +7,19 @@
 //!
 //! * skinned nodes: folded into the skin's inverse bind matrices (`IBM' = IBM · D`), since a
 //!   skinned mesh ignores its node's transform;
+//! * GPU-instanced nodes (`EXT_mesh_gpu_instancing`): folded into every instance's
+//!   translation and scale, which apply to the mesh before the node's transform does;
 //! * leaf nodes whose transform is not animated and that carry no camera or light: folded into
 //!   the node's own transform;
 //! * other nodes: the mesh moves to a new child node whose transform is `D` (with the node's
 //!   morph weights), unless a `weights` animation targets the node.
 //!
-//! A mesh that some node cannot dequantize (GPU instancing, or a weights-animated node whose
-//! transform cannot take `D`), whose positions are not float, or whose morph deltas would not fit
-//! 16 bits keeps float positions. Meshes sharing a skin decide together.
+//! A mesh that some node cannot dequantize (a weights-animated node whose transform cannot take
+//! `D`), whose positions are not float, or whose morph deltas would not fit 16 bits keeps
+//! float positions. Meshes sharing a skin decide together.
 
 use super::is_float;
-use crate::asset::{Asset, Component, Format, Node, Semantic};
+use crate::asset::{Asset, AttributeData, Component, Format, InstanceAttribute, Node, Semantic};
 use crate::report::Warning;
 use glam::{Mat4, Quat, Vec3};
 use std::collections::BTreeSet;
@@ -26,6 +28,7 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Placement {
     Skin,
+    Instances,
     Fold,
     Child,
 }
@@ -55,7 +58,17 @@ pub(super) fn run(asset: &mut Asset, bits: u32) -> (f32, Vec<Warning>) {
     let mut eligible: Vec<bool> = (0..asset.meshes.len())
         .map(|m| mesh_can_be_placed(asset, m, &placements))
         .collect();
-    let mut warnings = vec![];
+    let mut warnings: Vec<Warning> = (0..asset.meshes.len())
+        .filter(|&m| !eligible[m] && has_float_positions(asset, m))
+        .map(|m| {
+            Warning::global(
+                "POSITIONS_KEPT_FLOAT",
+                format!(
+                    "mesh {m}: a node drawing it cannot take the dequantization (a weights animation on a node with children or an animated transform); positions stay float"
+                ),
+            )
+        })
+        .collect();
     let grid = loop {
         share_skin_decisions(asset, &mut eligible);
         let Some(grid) = grid_of(asset, &eligible, bits) else {
@@ -130,7 +143,7 @@ fn snap(values: &[f32], grid: Grid, bits: u32) -> Vec<f32> {
 fn placement(asset: &Asset, n: usize, node: &Node) -> Option<Placement> {
     node.mesh?;
     if !node.instancing.is_empty() {
-        return None;
+        return Some(Placement::Instances);
     }
     if node.skin.is_some() {
         return Some(Placement::Skin);
@@ -154,18 +167,22 @@ fn placement(asset: &Asset, n: usize, node: &Node) -> Option<Placement> {
     }
 }
 
+/// True when every primitive of mesh `m` has float 3D positions (what this stage quantizes).
+fn has_float_positions(asset: &Asset, m: usize) -> bool {
+    asset.meshes[m].primitives.iter().all(|p| {
+        p.attribute(&Semantic::Position)
+            .is_some_and(|a| is_float(a) && a.format.dims == 3)
+    })
+}
+
 fn mesh_can_be_placed(asset: &Asset, m: usize, placements: &[Option<Placement>]) -> bool {
     let mut users = asset
         .nodes
         .iter()
         .enumerate()
         .filter(|(_, n)| n.mesh == Some(m));
-    let float = asset.meshes[m].primitives.iter().all(|p| {
-        p.attribute(&Semantic::Position)
-            .is_some_and(|a| is_float(a) && a.format.dims == 3)
-    });
     let mut any = false;
-    float
+    has_float_positions(asset, m)
         && users.all(|(n, _)| {
             any = true;
             placements[n].is_some()
@@ -241,6 +258,7 @@ fn place(asset: &mut Asset, placements: &[Option<Placement>], eligible: &[bool],
             Placement::Skin => {
                 skins.extend(asset.nodes[n].skin);
             }
+            Placement::Instances => fold_instances(&mut asset.nodes[n], grid),
             Placement::Fold => fold(&mut asset.nodes[n], grid),
             Placement::Child => {
                 let index = asset.nodes.len();
@@ -278,9 +296,44 @@ fn fold(node: &mut Node, grid: Grid) {
     let t = node.translation.map_or(Vec3::ZERO, Vec3::from);
     let r = node.rotation.map_or(Quat::IDENTITY, Quat::from_array);
     let s = node.scale.map_or(Vec3::ONE, Vec3::from);
-    // T·R·S·T_o·S_step = T_(t + R(s ⊙ o)) · R · S_(s·step).
-    node.translation = Some((t + r * (s * grid.offset)).to_array());
-    node.scale = Some((s * grid.step).to_array());
+    let (t, s) = fold_trs(t, r, s, grid);
+    node.translation = Some(t.to_array());
+    node.scale = Some(s.to_array());
+}
+
+/// The translation and scale of `T·R·S·D`, whose rotation stays `r`:
+/// `T·R·S·T_o·S_step = T_(t + R(s ⊙ o)) · R · S_(s·step)`.
+fn fold_trs(t: Vec3, r: Quat, s: Vec3, grid: Grid) -> (Vec3, Vec3) {
+    (t + r * (s * grid.offset), s * grid.step)
+}
+
+/// Makes every GPU instance's transform `instance · D`: new float `TRANSLATION` and `SCALE`
+/// streams (added when the node had none), `ROTATION` untouched.
+fn fold_instances(node: &mut Node, grid: Grid) {
+    let count = node.instancing.first().map_or(0, |a| a.data.count());
+    let stream = |name: &str| node.instancing.iter().find(|a| a.name == name);
+    let (t, r, s) = (stream("TRANSLATION"), stream("ROTATION"), stream("SCALE"));
+    let (mut translations, mut scales) = (vec![], vec![]);
+    for i in 0..count {
+        let (ti, si) = fold_trs(
+            t.map_or(Vec3::ZERO, |a| Vec3::from_slice(a.data.get(i))),
+            r.map_or(Quat::IDENTITY, |a| Quat::from_slice(a.data.get(i))),
+            s.map_or(Vec3::ONE, |a| Vec3::from_slice(a.data.get(i))),
+            grid,
+        );
+        translations.extend(ti.to_array());
+        scales.extend(si.to_array());
+    }
+    for (name, values) in [("TRANSLATION", translations), ("SCALE", scales)] {
+        let data = AttributeData::new_float(3, values);
+        match node.instancing.iter_mut().find(|a| a.name == name) {
+            Some(a) => a.data = data,
+            None => node.instancing.push(InstanceAttribute {
+                name: name.into(),
+                data,
+            }),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -305,5 +358,45 @@ mod tests {
         let want = before.transform_point3(grid.offset + q * grid.step);
         let got = node.local_matrix().transform_point3(q);
         assert!((want - got).length() < 1e-4, "{want} {got}");
+    }
+
+    #[test]
+    fn instances_take_the_dequantization() {
+        let rotation = Quat::from_rotation_z(1.1);
+        let mut node = Node {
+            mesh: Some(0),
+            instancing: vec![
+                InstanceAttribute {
+                    name: "TRANSLATION".into(),
+                    data: AttributeData::new_float(3, vec![0., 0., 0., 5., -2., 1.]),
+                },
+                InstanceAttribute {
+                    name: "ROTATION".into(),
+                    data: AttributeData::new_float(
+                        4,
+                        [[0., 0., 0., 1.], rotation.to_array()].concat(),
+                    ),
+                },
+            ],
+            ..Node::default()
+        };
+        let grid = Grid {
+            offset: Vec3::new(-1.0, 4.0, 0.5),
+            step: 0.01,
+        };
+        let before = node.instance_matrices();
+        fold_instances(&mut node, grid);
+        let after = node.instance_matrices();
+        assert_eq!(after.len(), 2);
+        assert!(
+            node.instancing.iter().any(|a| a.name == "SCALE"),
+            "a SCALE stream is added"
+        );
+        let q = Vec3::new(100.0, 7.0, 3000.0);
+        for (b, a) in before.iter().zip(&after) {
+            let want = b.transform_point3(grid.offset + q * grid.step);
+            let got = a.transform_point3(q);
+            assert!((want - got).length() < 1e-4, "{want} {got}");
+        }
     }
 }
