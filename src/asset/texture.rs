@@ -52,11 +52,17 @@ impl Texture {
         }
     }
 
-    /// Every image index this texture references.
+    /// Every image index this texture references, `source` first.
     pub fn images(&self) -> Vec<usize> {
         let mut out = vec![];
         self.clone().for_each_image_mut(|i| out.push(*i));
         out
+    }
+
+    /// The image a renderer samples: `source` (the core-format image), else the first one an
+    /// extension supplies (a KTX2 or WebP image without fallback).
+    pub fn image(&self) -> Option<usize> {
+        self.images().first().copied()
     }
 }
 

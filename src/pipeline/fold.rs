@@ -7,7 +7,8 @@
 //! * A BLEND or MASK material whose alpha is 1 everywhere (factor, base colour texture, and the
 //!   vertex colours of every primitive drawn with it) becomes OPAQUE: no sorting, no overdraw.
 //!
-//! Only PNG and JPEG images are inspected, each decoded once, in parallel. The textures and
+//! Images in any format the crate decodes (PNG, JPEG, WebP, KTX2) are inspected, each decoded
+//! once, in parallel, and only when their size leaves room for one colour or their alpha matters. The textures and
 //! images left unreferenced are removed by the pruning stage that follows.
 
 use crate::asset::{AlphaMode, Asset, Material, Semantic};
@@ -68,7 +69,7 @@ pub fn run(asset: &mut Asset) -> Folded {
     let summary_of = |textures: &[crate::asset::Texture], t: usize| {
         textures
             .get(t)
-            .and_then(|t| t.source)
+            .and_then(crate::asset::Texture::image)
             .and_then(|i| summaries.get(i).copied().flatten())
     };
     let mut folded = Folded::default();
@@ -93,22 +94,15 @@ pub fn run(asset: &mut Asset) -> Folded {
 /// a few bits per 8x8 block), so anything larger is known not to be solid from its size and
 /// header alone (which keeps big photo textures from being decoded here).
 fn summary_of_image(img: &crate::asset::Image, alpha_matters: bool) -> Option<Summary> {
-    let format = match img.mime_type.as_str() {
-        "image/png" => image::ImageFormat::Png,
-        "image/jpeg" => image::ImageFormat::Jpeg,
-        _ => return None,
-    };
-    let (w, h) = image::ImageReader::with_format(std::io::Cursor::new(&img.data[..]), format)
-        .into_dimensions()
-        .ok()?;
+    let (w, h) = crate::texture::dimensions(img).ok()?;
     let pixels = u64::from(w) * u64::from(h);
     // Small images are cheap to decode, and their headers outweigh their pixels.
     let could_be_solid = pixels <= 256 * 256 || (img.data.len() as u64) * 32 < pixels;
     if !could_be_solid && !alpha_matters {
         return None;
     }
-    let decoded = image::load_from_memory_with_format(&img.data, format).ok()?;
-    Some(summarize(&decoded.into_rgba8()))
+    let decoded = crate::texture::decode(img, u32::MAX).ok()?;
+    Some(summarize(&decoded))
 }
 
 /// Images sampled as the base colour of a BLEND or MASK material (their alpha decides whether
@@ -124,7 +118,7 @@ fn alpha_sources(asset: &Asset) -> Vec<usize> {
                 .base_color_texture
                 .as_ref()
         })
-        .filter_map(|t| asset.textures.get(t.index)?.source)
+        .filter_map(|t| asset.textures.get(t.index)?.image())
         .collect()
 }
 

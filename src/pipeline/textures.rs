@@ -1,43 +1,114 @@
 //! Texture delivery for a job: every image fitted to the size budget and, when asked, encoded
 //! as KTX2 (Basis Universal), WebP, JPEG or PNG, once per job.
 //!
+//! Inputs may be PNG, JPEG, WebP or KTX2 (transcoded to pixels when they must change); AVIF
+//! and unknown formats pass through. With `texture_format` keep, an image keeps its format and
+//! is re-encoded only when resized, or, with `core_formats_only`, when it is KTX2 or WebP
+//! (platforms without those extensions get JPEG or PNG). Whenever images are converted, each
+//! texture ends with exactly one: where a texture offers several (a KTX2 with a PNG fallback),
+//! the one already in the delivered format is kept, else the best source (PNG or JPEG, then
+//! WebP, then KTX2); the others are dropped, so no file carries a texture twice.
+//!
 //! [`encode`] works on the prepared asset, one image per task on the rayon pool (the process's
 //! one bounded CPU budget: under the worker, every job's texture work shares the `--threads`
 //! pool). [`apply`] puts the results into each level's copy of the asset just before writing,
 //! after visual QA, so the renderer keeps sampling the decoded originals.
 
-use crate::asset::{Asset, Image};
+use crate::asset::{Asset, Image, Texture};
 use crate::report::Warning;
 use crate::settings::{Delivery, TextureFormat};
-use crate::texture::{Class, basis, class_of, encode, ktx2, resize};
-use image::ImageFormat;
+use crate::texture::{self, Class, basis, class_of, encode, ktx2, resize};
 use rayon::prelude::*;
-use std::io::Cursor;
 use std::sync::Arc;
 
-const BASISU: &str = "KHR_texture_basisu";
-const WEBP: &str = "EXT_texture_webp";
+/// Texture extensions that supply an image, with the MIME type each carries.
+const IMAGE_EXTENSIONS: [(&str, &str); 3] = [
+    ("KHR_texture_basisu", "image/ktx2"),
+    ("EXT_texture_webp", "image/webp"),
+    ("EXT_texture_avif", "image/avif"),
+];
 
 /// An image's delivered bytes (shared by every level that writes it) and MIME type.
 type Delivered = (Arc<[u8]>, &'static str);
 
-/// Per image: its delivered bytes and MIME type, when they differ from the input's.
+/// The result of [`encode`], for [`apply`].
 #[derive(Debug, Default)]
 pub struct Encoded {
+    /// Per image: its delivered bytes and MIME type, when they differ from the input's.
     images: Vec<Option<Delivered>>,
+    /// Per image: true when every texture that used it delivers another image instead.
+    dropped: Vec<bool>,
+}
+
+/// The format an image's MIME type (or KTX2 identifier) says it is in.
+fn format_of(image: &Image) -> Option<TextureFormat> {
+    match image.mime_type.as_str() {
+        "image/png" => Some(TextureFormat::Png),
+        "image/jpeg" => Some(TextureFormat::Jpeg),
+        "image/webp" => Some(TextureFormat::Webp),
+        _ if image.data.starts_with(&ktx2::IDENTIFIER) => Some(TextureFormat::Ktx2),
+        _ => None,
+    }
+}
+
+/// The format every texture is converted to, when there is one: `Jpeg` stands for the core
+/// formats (JPEG or PNG, by content).
+fn conversion(d: &Delivery) -> Option<TextureFormat> {
+    match d.texture_format {
+        TextureFormat::Keep if d.core_formats_only => Some(TextureFormat::Jpeg),
+        TextureFormat::Keep => None,
+        f => Some(f),
+    }
+}
+
+/// How well `format` serves as the image of a texture converted to `target` (lower is better).
+fn rank(format: Option<TextureFormat>, target: TextureFormat) -> u8 {
+    use TextureFormat::{Jpeg, Ktx2, Png, Webp};
+    match (format, target) {
+        (Some(Png | Jpeg), Jpeg) => 0,
+        (Some(f), t) if f == t => 0,
+        (Some(Png | Jpeg), _) => 1,
+        (Some(Webp), _) => 2,
+        (Some(Ktx2), _) => 3,
+        _ => 4,
+    }
+}
+
+/// Per image: true when conversion leaves it unused (see the module docs).
+fn dropped_images(asset: &Asset, d: &Delivery) -> Vec<bool> {
+    let n = asset.images.len();
+    let Some(target) = conversion(d) else {
+        return vec![false; n];
+    };
+    let mut kept = vec![false; n];
+    let mut used = vec![false; n];
+    for t in &asset.textures {
+        let images: Vec<usize> = t.images().into_iter().filter(|&i| i < n).collect();
+        images.iter().for_each(|&i| used[i] = true);
+        if let Some(best) = images
+            .iter()
+            .copied()
+            .min_by_key(|&i| rank(format_of(&asset.images[i]), target))
+        {
+            kept[best] = true;
+        }
+    }
+    (0..n).map(|i| used[i] && !kept[i]).collect()
 }
 
 /// Fits and encodes every image of `asset` as `delivery` says; returns the results and
 /// warnings about images left as they were.
 pub fn encode(asset: &Asset, delivery: &Delivery) -> (Encoded, Vec<Warning>) {
     let classes = class_of(asset);
+    let dropped = dropped_images(asset, delivery);
     let results: Vec<Result<Option<Delivered>, String>> = asset
         .images
         .par_iter()
         .zip(classes)
-        .map(|(image, class)| match class {
-            Some(class) => encode_one(image, class, delivery),
-            None => Ok(None),
+        .zip(&dropped)
+        .map(|((image, class), &dropped)| match class {
+            Some(class) if !dropped => encode_one(image, class, delivery),
+            _ => Ok(None),
         })
         .collect();
     let mut warnings = vec![];
@@ -54,32 +125,37 @@ pub fn encode(asset: &Asset, delivery: &Delivery) -> (Encoded, Vec<Warning>) {
             })
         })
         .collect();
-    (Encoded { images }, warnings)
+    (Encoded { images, dropped }, warnings)
 }
 
 fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delivered>, String> {
-    let format = match image.mime_type.as_str() {
-        "image/png" => ImageFormat::Png,
-        "image/jpeg" => ImageFormat::Jpeg,
-        // KTX2, WebP and AVIF inputs pass through as they came.
-        _ => return Ok(None),
+    // AVIF and unknown formats pass through as they came.
+    let Some(input) = format_of(image) else {
+        return Ok(None);
     };
-    let ktx = d.texture_format == TextureFormat::Ktx2;
+    let core = matches!(input, TextureFormat::Png | TextureFormat::Jpeg);
+    let target = match conversion(d) {
+        Some(TextureFormat::Jpeg) if core && d.texture_format == TextureFormat::Keep => input,
+        Some(t) => t,
+        None => input,
+    };
     // The header says whether anything is to be done; most images within budget are never
     // decoded.
-    let (w, h) = image::ImageReader::with_format(Cursor::new(&image.data[..]), format)
-        .into_dimensions()
-        .map_err(|e| format!("has no readable size ({e})"))?;
+    let (w, h) = texture::dimensions(image).map_err(|e| format!("has no readable size ({e})"))?;
+    let ktx = target == TextureFormat::Ktx2;
     let (tw, th) = resize::target_size(w, h, d.max_texture_size, d.texture_pow2, ktx);
     let resized = (tw, th) != (w, h);
-    if d.texture_format == TextureFormat::Keep && !resized {
+    // Unchanged in size and already in the delivered form: KTX2 and WebP are not re-encoded
+    // (every pass loses detail), nor is anything under `keep`.
+    let same = target == input || (target == TextureFormat::Jpeg && core);
+    if !resized && same && (d.texture_format == TextureFormat::Keep || !core) {
         return Ok(None);
     }
-    let decoded = image::load_from_memory_with_format(&image.data, format)
-        .map_err(|e| format!("does not decode ({e})"))?;
-    let rgba = resize::resize(decoded.into_rgba8(), tw, th);
+    let decoded =
+        texture::decode(image, tw.max(th)).map_err(|e| format!("does not decode ({e})"))?;
+    let rgba = resize::resize(decoded, tw, th);
     let quality = encode::quality_for(class, d.texture_quality);
-    let (bytes, mime) = match d.texture_format {
+    let (bytes, mime) = match target {
         TextureFormat::Ktx2 => {
             let e = basis::Encoding {
                 uastc: class != Class::Color,
@@ -89,47 +165,98 @@ fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delive
             };
             let file = basis::encode(rgba.as_raw(), tw, th, &e)?;
             // GPU-ready whatever its size: delivered even where the input file is smaller.
-            return Ok(Some((
-                ktx2::from_basis(&file, e.srgb, 18)?.into(),
-                "image/ktx2",
-            )));
+            let bytes = ktx2::from_basis(&file, e.srgb, 18)?;
+            return Ok(Some((bytes.into(), "image/ktx2")));
         }
         TextureFormat::Webp => (encode::webp(&rgba, quality)?, "image/webp"),
-        TextureFormat::Jpeg if class != Class::Normal && encode::is_opaque(&rgba) => {
-            (encode::jpeg(&rgba, quality)?, "image/jpeg")
-        }
-        TextureFormat::Keep if format == ImageFormat::Jpeg => {
+        TextureFormat::Jpeg
+            if (d.texture_format == TextureFormat::Keep && input == TextureFormat::Jpeg)
+                || (class != Class::Normal && encode::is_opaque(&rgba)) =>
+        {
             (encode::jpeg(&rgba, quality)?, "image/jpeg")
         }
         TextureFormat::Keep | TextureFormat::Jpeg | TextureFormat::Png => {
             (encode::png(&rgba)?, "image/png")
         }
     };
-    // A re-encoding that would grow the texture keeps the original; a resized one is delivered
-    // whatever its size (the size budget is a limit, and the original breaks it).
-    Ok((resized || bytes.len() < image.data.len()).then(|| (bytes.into(), mime)))
+    // A re-encoding that would grow the texture keeps the original, unless the original is not
+    // what was asked for: resized (the size budget is a limit the original breaks), or a KTX2
+    // or WebP image being transcoded to another format.
+    let must = resized || !core;
+    Ok((must || bytes.len() < image.data.len()).then(|| (bytes.into(), mime)))
 }
 
-/// Puts the encoded images into `asset`. KTX2 and WebP images are referenced through
-/// `KHR_texture_basisu` and `EXT_texture_webp` (required: no fallback image is kept, as with
-/// gltfpack `-tc` and `-tw`).
+/// Puts the encoded images into `asset` and points each texture whose images changed at them:
+/// KTX2, WebP and AVIF images through their extensions (required when no core image remains,
+/// as with gltfpack `-tc` and `-tw`), PNG and JPEG through `source`. Dropped images go.
 pub fn apply(asset: &mut Asset, encoded: &Encoded) {
-    for (i, e) in encoded.images.iter().enumerate() {
-        let Some((bytes, mime)) = e else { continue };
-        let image = &mut asset.images[i];
-        image.data = Arc::clone(bytes);
-        image.mime_type = (*mime).to_string();
-        let extension = match *mime {
-            "image/ktx2" => BASISU,
-            "image/webp" => WEBP,
-            _ => continue,
-        };
-        for t in asset.textures.iter_mut().filter(|t| t.source == Some(i)) {
-            t.source = None;
-            t.ext
-                .extensions
-                .insert(extension.into(), serde_json::json!({ "source": i }));
+    for (image, e) in asset.images.iter_mut().zip(&encoded.images) {
+        if let Some((bytes, mime)) = e {
+            image.data = Arc::clone(bytes);
+            image.mime_type = (*mime).to_string();
         }
-        asset.extensions_required.insert(extension.into());
+    }
+    let changed = |i: usize| {
+        encoded.images.get(i).is_some_and(Option::is_some)
+            || encoded.dropped.get(i).copied().unwrap_or(false)
+    };
+    for t in &mut asset.textures {
+        if t.images().into_iter().any(changed) {
+            let kept: Vec<usize> = t
+                .images()
+                .into_iter()
+                .filter(|&i| !encoded.dropped.get(i).copied().unwrap_or(false))
+                .collect();
+            point_at(t, &kept, &asset.images, &mut asset.extensions_required);
+        }
+    }
+    if encoded.dropped.contains(&true) {
+        drop_unused_images(asset);
+    }
+}
+
+/// Rewrites `t`'s image references to `images` (best first), each in the slot its format
+/// needs; a slot already taken keeps its first image.
+fn point_at(
+    t: &mut Texture,
+    images: &[usize],
+    all: &[Image],
+    required: &mut std::collections::BTreeSet<String>,
+) {
+    t.source = None;
+    for (name, _) in IMAGE_EXTENSIONS {
+        t.ext.extensions.remove(name);
+    }
+    for &i in images {
+        let mime = all.get(i).map_or("", |img| img.mime_type.as_str());
+        match IMAGE_EXTENSIONS.iter().find(|(_, m)| *m == mime) {
+            Some((name, _)) => {
+                let slot = t.ext.extensions.entry(name.to_string());
+                slot.or_insert_with(|| serde_json::json!({ "source": i }));
+            }
+            None => {
+                t.source.get_or_insert(i);
+            }
+        }
+    }
+    if t.source.is_none() {
+        let supplied = IMAGE_EXTENSIONS.iter().map(|(name, _)| *name);
+        required.extend(
+            supplied
+                .filter(|name| t.ext.extensions.contains_key(*name))
+                .map(String::from),
+        );
+    }
+}
+
+/// Removes the images no texture references and renumbers the rest.
+fn drop_unused_images(asset: &mut Asset) {
+    let mut used = vec![false; asset.images.len()];
+    for t in &asset.textures {
+        t.images().into_iter().for_each(|i| used[i] = true);
+    }
+    let map = super::prune::retain_used(&mut asset.images, &used);
+    for t in &mut asset.textures {
+        t.for_each_image_mut(|i| *i = map[*i].expect("referenced image"));
     }
 }

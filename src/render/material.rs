@@ -101,7 +101,7 @@ fn image_of(asset: &Asset, texture: usize) -> Option<usize> {
     asset
         .textures
         .get(texture)?
-        .source
+        .image()
         .filter(|&i| i < asset.images.len())
 }
 
@@ -157,8 +157,9 @@ pub fn build(
     let mut samplers = vec![];
     for (slot, (info, (_, srgb))) in infos.iter().zip(SLOTS).enumerate() {
         let texture = info.as_ref().and_then(|t| asset.textures.get(t.index));
-        let gpu = texture
-            .and_then(|t| t.source)
+        let gpu = info
+            .as_ref()
+            .and_then(|t| image_of(asset, t.index))
             .and_then(|i| asset.images.get(i))
             .and_then(|img| cache.get(img, srgb, textures.max_size));
         views.push(match (gpu, slot) {

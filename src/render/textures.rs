@@ -1,6 +1,7 @@
 //! Material textures on the GPU: decoded once per image and colour space, mipmapped, cached.
 //!
-//! Images are decoded with the `image` crate (PNG, JPEG, WebP) on the rayon pool. Mipmaps are
+//! Images are decoded on the rayon pool: PNG, JPEG and WebP with the `image` crate, KTX2
+//! (`KHR_texture_basisu`) with the Basis transcoder, at the mip level nearest the cap. Mipmaps are
 //! generated on the CPU with a 2x2 box filter, in linear light for sRGB textures (base colour,
 //! emissive) so edges do not darken. Textures larger than the renderer's cap are reduced first
 //! (a 512-pixel thumbnail gains nothing from 8K texels). An image that cannot be decoded is
@@ -21,10 +22,10 @@ pub struct Rgba {
     pub pixels: Vec<u8>,
 }
 
-/// Decodes an encoded image to RGBA8.
-pub fn decode(image: &Image) -> Result<Rgba, String> {
-    let decoded = image::load_from_memory(&image.data).map_err(|e| e.to_string())?;
-    let rgba = decoded.to_rgba8();
+/// Decodes an encoded image to RGBA8; a KTX2 image gives its smallest mip level of at least
+/// `min_side` pixels.
+pub fn decode(image: &Image, min_side: u32) -> Result<Rgba, String> {
+    let rgba = crate::texture::decode(image, min_side)?;
     Ok(Rgba {
         width: rgba.width(),
         height: rgba.height(),
@@ -209,7 +210,7 @@ impl TextureCache {
                 (
                     i,
                     srgb,
-                    decode(&images[i]).map(|d| mip_chain(d, srgb, max_size)),
+                    decode(&images[i], max_size).map(|d| mip_chain(d, srgb, max_size)),
                 )
             })
             .collect();

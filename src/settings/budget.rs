@@ -93,6 +93,8 @@ impl Profile {
         s.delivery = Delivery {
             compress,
             texture_format: textures,
+            // Scene Viewer and USDZ converters read neither KTX2 nor WebP.
+            core_formats_only: matches!(self, Profile::ArAndroid | Profile::ArIos),
             max_texture_size,
             ..s.delivery.clone()
         };

@@ -105,6 +105,10 @@ pub struct Delivery {
     pub compress: Compression,
     /// Texture image format. Default keep.
     pub texture_format: TextureFormat,
+    /// Deliver images only in core glTF formats (PNG, JPEG): KTX2 and WebP uploads are
+    /// transcoded, for platforms without `KHR_texture_basisu` or `EXT_texture_webp` (the AR
+    /// profiles). Default false.
+    pub core_formats_only: bool,
     /// Quality of lossy WebP and JPEG textures, 1 (smallest) to 100 (best); normal maps get at
     /// least 90. Default 80 (gltfpack's `-tq 8`).
     pub texture_quality: u8,
@@ -130,6 +134,7 @@ impl Default for Delivery {
             animation_fps: 30,
             compress: Compression::None,
             texture_format: TextureFormat::Keep,
+            core_formats_only: false,
             texture_quality: 80,
             max_texture_size: 2048,
             texture_pow2: false,

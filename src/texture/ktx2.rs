@@ -13,84 +13,31 @@
 //! index and smallest first in the file, as the specification orders them. The data format
 //! descriptor says ETC1S or UASTC, sRGB or linear, and whether an alpha slice or channel exists.
 
+use super::basis_file::BasisFile;
+
 /// Why a `.basis` file could not be turned into KTX2.
 pub type Error = String;
 
-const IDENTIFIER: [u8; 12] = [
+/// The file identifier every KTX 2.0 file starts with.
+pub const IDENTIFIER: [u8; 12] = [
     0xAB, 0x4B, 0x54, 0x58, 0x20, 0x32, 0x30, 0xBB, 0x0D, 0x0A, 0x1A, 0x0A,
 ];
-const BASIS_LZ: u32 = 1;
-const ZSTD: u32 = 2;
-const MODEL_ETC1S: u8 = 163;
-const MODEL_UASTC: u8 = 166;
-const SLICE_HAS_ALPHA: u32 = 1;
-/// `cBASISHeaderFlagHasAlphaSlices`: set for ETC1S alpha slices and UASTC alpha alike.
-const HAS_ALPHA: u32 = 4;
-
-/// Little-endian fields of a `.basis` file.
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn uint(&self, at: usize, bytes: usize) -> Result<u32, Error> {
-        let b = self
-            .0
-            .get(at..at + bytes)
-            .ok_or_else(|| format!(".basis field at byte {at} lies past the end"))?;
-        Ok(b.iter()
-            .rev()
-            .fold(0u32, |acc, &x| (acc << 8) | u32::from(x)))
-    }
-
-    fn bytes(&self, at: u32, len: u32) -> Result<&[u8], Error> {
-        let (at, len) = (at as usize, len as usize);
-        self.0
-            .get(at..at + len)
-            .ok_or_else(|| format!(".basis data {at}..{} lies past the end", at + len))
-    }
-}
-
-/// One slice of a `.basis` file: a mip level's RGB or alpha data.
-struct Slice {
-    level: u32,
-    alpha: bool,
-    width: u32,
-    height: u32,
-    offset: u32,
-    size: u32,
-}
+/// `supercompressionScheme` values.
+pub const BASIS_LZ: u32 = 1;
+/// Zstandard supercompression.
+pub const ZSTD: u32 = 2;
+/// Data format descriptor colour models.
+pub const MODEL_ETC1S: u8 = 163;
+/// UASTC 4x4.
+pub const MODEL_UASTC: u8 = 166;
 
 /// Converts a `.basis` file holding one image (with its mip chain) to KTX2; `srgb` sets the
 /// transfer function the texture is sampled with.
 pub fn from_basis(basis: &[u8], srgb: bool, zstd_level: i32) -> Result<Vec<u8>, Error> {
-    let r = Reader(basis);
-    if r.uint(0, 2)? != u32::from(u16::from_le_bytes(*b"sB")) {
-        return Err("not a .basis file".into());
-    }
-    // basis_file_header field offsets (basisu_file_headers.h).
-    let total_slices = r.uint(14, 3)?;
-    let total_images = r.uint(17, 3)?;
-    let uastc = r.uint(20, 1)? == 1;
-    let has_alpha = r.uint(21, 2)? & HAS_ALPHA != 0;
-    if total_images != 1 {
-        return Err(format!(
-            ".basis file holds {total_images} images, expected 1"
-        ));
-    }
-    let slices: Vec<Slice> = (0..total_slices)
-        .map(|i| {
-            let at = r.uint(65, 4)? as usize + i as usize * 23;
-            Ok(Slice {
-                level: r.uint(at + 3, 1)?,
-                alpha: r.uint(at + 4, 1)? & SLICE_HAS_ALPHA != 0,
-                width: r.uint(at + 5, 2)?,
-                height: r.uint(at + 7, 2)?,
-                offset: r.uint(at + 13, 4)?,
-                size: r.uint(at + 17, 4)?,
-            })
-        })
-        .collect::<Result<_, Error>>()?;
-    let levels = slices.iter().map(|s| s.level + 1).max().unwrap_or(0) as usize;
-    let base = slices
+    let file = BasisFile::parse(basis)?;
+    let levels = file.slices.iter().map(|s| s.level + 1).max().unwrap_or(0) as usize;
+    let base = file
+        .slices
         .iter()
         .find(|s| s.level == 0 && !s.alpha)
         .ok_or("the .basis file has no base level")?;
@@ -99,16 +46,15 @@ pub fn from_basis(basis: &[u8], srgb: bool, zstd_level: i32) -> Result<Vec<u8>, 
     // Level payloads (RGB slice then alpha slice) and, for ETC1S, their image descriptors.
     let mut payloads = vec![vec![]; levels];
     let mut descriptors = vec![[0u32; 5]; levels];
-    for s in &slices {
-        let data = r.bytes(s.offset, s.size)?;
+    for s in &file.slices {
         let p = &mut payloads[s.level as usize];
         let d = &mut descriptors[s.level as usize];
         let (offset, length) = if s.alpha { (3, 4) } else { (1, 2) };
         d[offset] = p.len() as u32;
-        d[length] = s.size;
-        p.extend_from_slice(data);
+        d[length] = s.data.len() as u32;
+        p.extend_from_slice(s.data);
     }
-    let (scheme, global, uncompressed) = if uastc {
+    let (scheme, global, uncompressed) = if file.uastc {
         let lengths: Vec<u64> = payloads.iter().map(|p| p.len() as u64).collect();
         for p in &mut payloads {
             *p = zstd::bulk::compress(p, zstd_level).map_err(|e| format!("zstd: {e}"))?;
@@ -117,11 +63,11 @@ pub fn from_basis(basis: &[u8], srgb: bool, zstd_level: i32) -> Result<Vec<u8>, 
     } else {
         (
             BASIS_LZ,
-            etc1s_global_data(&r, &descriptors)?,
+            etc1s_global_data(&file, &descriptors),
             vec![0; levels],
         )
     };
-    let dfd = data_format_descriptor(uastc, srgb, has_alpha);
+    let dfd = data_format_descriptor(file.uastc, srgb, file.has_alpha);
     let kvd = key_values();
     Ok(assemble(Container {
         width,
@@ -137,16 +83,16 @@ pub fn from_basis(basis: &[u8], srgb: bool, zstd_level: i32) -> Result<Vec<u8>, 
 
 /// BasisLZ global data: counts and lengths, one image descriptor per level, then the endpoint
 /// and selector codebooks and the Huffman tables copied from the `.basis` file.
-fn etc1s_global_data(r: &Reader<'_>, descriptors: &[[u32; 5]]) -> Result<Vec<u8>, Error> {
-    // basis_file_header: total_endpoints at 39, endpoint codebook offset/size at 41/45,
-    // total_selectors at 48, selector codebook at 50/54, tables at 57/61.
-    let endpoints = r.bytes(r.uint(41, 4)?, r.uint(45, 3)?)?;
-    let selectors = r.bytes(r.uint(50, 4)?, r.uint(54, 3)?)?;
-    let tables = r.bytes(r.uint(57, 4)?, r.uint(61, 4)?)?;
+fn etc1s_global_data(file: &BasisFile<'_>, descriptors: &[[u32; 5]]) -> Vec<u8> {
     let mut g = vec![];
-    g.extend_from_slice(&(r.uint(39, 2)? as u16).to_le_bytes());
-    g.extend_from_slice(&(r.uint(48, 2)? as u16).to_le_bytes());
-    for len in [endpoints.len(), selectors.len(), tables.len(), 0] {
+    g.extend_from_slice(&file.endpoints.count.to_le_bytes());
+    g.extend_from_slice(&file.selectors.count.to_le_bytes());
+    for len in [
+        file.endpoints.data.len(),
+        file.selectors.data.len(),
+        file.tables.len(),
+        0,
+    ] {
         g.extend_from_slice(&(len as u32).to_le_bytes());
     }
     for d in descriptors {
@@ -154,10 +100,10 @@ fn etc1s_global_data(r: &Reader<'_>, descriptors: &[[u32; 5]]) -> Result<Vec<u8>
             g.extend_from_slice(&v.to_le_bytes());
         }
     }
-    g.extend_from_slice(endpoints);
-    g.extend_from_slice(selectors);
-    g.extend_from_slice(tables);
-    Ok(g)
+    g.extend_from_slice(file.endpoints.data);
+    g.extend_from_slice(file.selectors.data);
+    g.extend_from_slice(file.tables);
+    g
 }
 
 /// A basic data format descriptor block (Khronos Data Format 1.3, version 2) for 4x4 blocks.

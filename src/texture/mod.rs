@@ -1,15 +1,58 @@
 //! Texture delivery: classes, resizing, Basis Universal encoding and the KTX2 container.
 //!
-//! [`class_of`] sorts images by how materials sample them; [`resize`] fits them to the size
-//! budget; [`basis`] encodes them and [`ktx2`] wraps the result for `KHR_texture_basisu`. The
-//! pipeline stage that drives them per job is `pipeline::textures`.
+//! [`class_of`] sorts images by how materials sample them; [`decode`] turns any image a glTF
+//! file can carry into pixels (KTX2 through [`transcode`]); [`resize`] fits them to the size
+//! budget; [`basis`] encodes them and [`ktx2`] wraps the result for `KHR_texture_basisu`
+//! ([`basis_file`] is the layout both sides share). The pipeline stage that drives them per
+//! job is `pipeline::textures`; the renderer decodes through [`decode`] too.
 
 pub mod basis;
+mod basis_file;
 pub mod encode;
 pub mod ktx2;
 pub mod resize;
+pub mod transcode;
 
-use crate::asset::Asset;
+use crate::asset::{Asset, Image};
+use image::RgbaImage;
+use std::io::Cursor;
+
+/// True for the MIME type of a KTX2 image (`KHR_texture_basisu`).
+fn is_ktx2(image: &Image) -> bool {
+    image.mime_type == "image/ktx2" || image.data.starts_with(&ktx2::IDENTIFIER)
+}
+
+/// Decodes `image` (PNG, JPEG, WebP or KTX2) to RGBA8. KTX2 files give their smallest mip
+/// level whose larger side is at least `min_side` pixels (the base level when none is); the
+/// other formats have one level and ignore it.
+pub fn decode(image: &Image, min_side: u32) -> Result<RgbaImage, String> {
+    if is_ktx2(image) {
+        return transcode::ktx2_to_rgba(&image.data, min_side);
+    }
+    image::load_from_memory(&image.data)
+        .map(image::DynamicImage::into_rgba8)
+        .map_err(|e| e.to_string())
+}
+
+/// Width and height of `image` in pixels, read from its header alone.
+pub fn dimensions(image: &Image) -> Result<(u32, u32), String> {
+    if is_ktx2(image) {
+        let field = |at: usize| {
+            image
+                .data
+                .get(at..at + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        return field(20)
+            .zip(field(24))
+            .ok_or_else(|| "KTX2 header is truncated".into());
+    }
+    image::ImageReader::new(Cursor::new(&image.data[..]))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?
+        .into_dimensions()
+        .map_err(|e| e.to_string())
+}
 
 /// How an image is sampled, which decides its encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,7 +83,7 @@ pub fn class_of(asset: &Asset) -> Vec<Option<Class>> {
     for m in &asset.materials {
         // The slot walker edits; materials are a few hundred bytes, a copy costs nothing.
         m.clone().for_each_slot_mut(|slot, t| {
-            let Some(image) = asset.textures.get(t.index).and_then(|t| t.source) else {
+            let Some(texture) = asset.textures.get(t.index) else {
                 return;
             };
             let class = if slot.to_ascii_lowercase().contains("normal") {
@@ -50,8 +93,10 @@ pub fn class_of(asset: &Asset) -> Vec<Option<Class>> {
             } else {
                 Class::Data
             };
-            if let Some(c) = classes.get_mut(image) {
-                *c = Some(c.map_or(class, |old: Class| old.max(class)));
+            for image in texture.images() {
+                if let Some(c) = classes.get_mut(image) {
+                    *c = Some(c.map_or(class, |old: Class| old.max(class)));
+                }
             }
         });
     }

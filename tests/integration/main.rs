@@ -7,6 +7,7 @@ mod support;
 mod bad_input;
 mod budget;
 mod client;
+mod compressed_textures;
 mod corpus;
 mod delivery;
 mod deploy;

@@ -9,11 +9,12 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
 
-const SIZE: u32 = 64;
+/// Side of the fixture textures, pixels.
+pub const SIZE: u32 = 64;
 
 /// Base colour: soft diagonal bands; normals: bumps; ORM: gradients. Smooth enough that the
 /// codecs' block errors stay small.
-fn pixel(kind: usize, x: u32, y: u32) -> [u8; 4] {
+pub fn pixel(kind: usize, x: u32, y: u32) -> [u8; 4] {
     let (fx, fy) = (x as f32 / SIZE as f32, y as f32 / SIZE as f32);
     match kind {
         0 => {
@@ -60,7 +61,7 @@ fn glb_json(bytes: &[u8]) -> (Value, usize) {
 }
 
 /// Peak signal-to-noise ratio of RGB over two RGBA8 images of the same size, dB.
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
+pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
     let (mut sum, mut n) = (0.0, 0.0);
     for (pa, pb) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
         for k in 0..3 {

