@@ -1,12 +1,13 @@
 //! Fitting LOD 0 to a budget: settings are searched until the delivered file fits.
 //!
-//! Each attempt runs the whole job without rendering into memory and measures LOD 0. The
-//! triangle budget caps every level's target (`lod::build` applies it). Too many triangles
-//! still (the error limit stopped simplification): the error limit is lifted. Too many bytes:
-//! textures are halved first (down to 128 px) while the model has any, then the triangle cap
-//! shrinks to 60 % of what the last attempt delivered. The chosen settings are
-//! then run for real, renderer included, and every attempt is recorded in the manifest.
-//! Outputs are deterministic, so the real run delivers exactly the measured bytes.
+//! Each attempt builds and writes LOD 0 alone, into memory, from the job's one prepared asset
+//! (the caller encodes textures once per size tried). The triangle budget caps every level's
+//! target (`lod::build` applies it). Too many triangles still (the error limit stopped
+//! simplification): the error limit is lifted. Too many bytes: textures are halved first
+//! (down to 128 px) while the model has any, then the triangle cap shrinks to 60 % of what the
+//! last attempt delivered. The chosen settings then run for real, every level and visual QA
+//! included, and every attempt is recorded in the manifest. Outputs are deterministic, so the
+//! real run delivers exactly the measured LOD 0.
 
 use crate::error::{Error, Result};
 use crate::settings::Settings;
@@ -45,28 +46,32 @@ pub struct BudgetReport {
     pub attempts: Vec<Attempt>,
 }
 
-/// Finds settings under which LOD 0 meets `settings.budget`; `trial` runs the job with the
-/// given settings (no renderer, outputs in memory) and returns its manifest. Returns the
-/// settings with the report, or [`Error::Budget`] naming the last attempt.
+/// What an attempt delivered as LOD 0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured {
+    /// Triangles.
+    pub triangles: u64,
+    /// Bytes of the GLB.
+    pub bytes: u64,
+}
+
+/// Finds settings under which LOD 0 meets `settings.budget`; `attempt` builds LOD 0 with the
+/// given settings and measures it; `has_images` says whether halving textures can help.
+/// Returns the settings with the report, or [`Error::Budget`] naming the last attempt.
 pub fn fit(
     settings: &Settings,
-    trial: &dyn Fn(&Settings) -> Result<super::Manifest>,
+    has_images: bool,
+    attempt: &mut dyn FnMut(&Settings) -> Result<Measured>,
 ) -> Result<(Settings, BudgetReport)> {
     let budget = settings.budget.clone();
     let mut s = settings.clone();
-    s.render = false;
-    s.max_visual_error = None;
     let mut report = BudgetReport {
         max_bytes: budget.max_bytes,
         max_triangles: budget.max_triangles,
         attempts: vec![],
     };
     for _ in 0..ATTEMPTS {
-        let m = trial(&s)?;
-        let lod0 = m
-            .lods
-            .first()
-            .ok_or_else(|| Error::Budget("no LOD was delivered".into()))?;
+        let lod0 = attempt(&s)?;
         let too_many = budget.max_triangles.is_some_and(|t| lod0.triangles > t);
         let too_big = budget.max_bytes.is_some_and(|b| lod0.bytes > b);
         report.attempts.push(Attempt {
@@ -77,13 +82,11 @@ pub fn fit(
             fits: !too_many && !too_big,
         });
         if !too_many && !too_big {
-            s.render = settings.render;
-            s.max_visual_error = settings.max_visual_error;
             return Ok((s, report));
         }
         if too_many && s.max_error < 1.0 {
             s.max_error = 1.0; // the budget outranks the error limit
-        } else if m.input.counts.images > 0 && s.delivery.max_texture_size > MIN_TEXTURE {
+        } else if has_images && s.delivery.max_texture_size > MIN_TEXTURE {
             s.delivery.max_texture_size = (s.delivery.max_texture_size / 2).max(MIN_TEXTURE);
         } else {
             let next = lod0.triangles * 3 / 5;

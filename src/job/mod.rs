@@ -5,6 +5,7 @@
 //! [`InputReport`] types are the documented output schemas (see the README).
 
 mod budget;
+mod levels;
 mod manifest;
 mod visuals;
 
@@ -14,16 +15,18 @@ pub use manifest::{
     InputReport, LodEntry, MANIFEST_SCHEMA_VERSION, Manifest, ThumbnailEntry, Tool,
 };
 
+use crate::asset::Asset;
 use crate::error::{Error, Result};
 use crate::format::{self, uri::Resources};
-use crate::pipeline::{self, lod};
+use crate::pipeline::{self, textures::Encoded};
 use crate::render::{LazyRenderer, Renderer};
 use crate::report::{Timings, Warning};
-use crate::settings::{Settings, hex};
+use crate::settings::{Delivery, Settings, hex};
 use crate::storage::{OutputSink, fs::StagedDir};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Receives progress events; the CLI draws a bar from them. Calls may come from any thread.
@@ -96,10 +99,7 @@ fn read_input(path: &Path, settings: &Settings, timings: &Timings) -> Result<Inp
 }
 
 /// Reads `input` into an asset (with the reader's warnings), for rendering it as it is.
-pub fn read_asset(
-    input: &Path,
-    settings: &Settings,
-) -> Result<(crate::asset::Asset, Vec<Warning>)> {
+pub fn read_asset(input: &Path, settings: &Settings) -> Result<(Asset, Vec<Warning>)> {
     let input = read_input(input, settings, &Timings::default())?;
     Ok((input.output.asset, input.output.warnings))
 }
@@ -137,7 +137,8 @@ pub fn output_name(input: &Path) -> String {
 /// `renderer` is required when rendering; it is created (if lazy) only after the input has
 /// been read, so bad input is refused first. `progress` may cancel the job between stages.
 /// With a budget (`settings.budget`), settings are first searched until LOD 0 fits (see
-/// [`budget`]), and the manifest records the search.
+/// [`budget`]): the input is read, rendered and prepared once, each attempt builds LOD 0
+/// alone, and textures are encoded once per size tried; the manifest records the search.
 pub fn run(
     input: &Path,
     sink: &dyn OutputSink,
@@ -146,32 +147,6 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<Manifest> {
     settings.validate()?;
-    if !settings.budget.is_set() {
-        return run_once(input, sink, settings, renderer, progress);
-    }
-    let trial = |s: &Settings| {
-        run_once(
-            input,
-            &crate::storage::MemorySink::default(),
-            s,
-            None,
-            progress,
-        )
-    };
-    let (chosen, report) = budget::fit(settings, &trial)?;
-    let mut manifest = run_once(input, sink, &chosen, renderer, progress)?;
-    manifest.budget = Some(report);
-    Ok(manifest)
-}
-
-/// [`run`] without the budget search.
-fn run_once(
-    input: &Path,
-    sink: &dyn OutputSink,
-    settings: &Settings,
-    renderer: Option<&LazyRenderer>,
-    progress: &dyn Progress,
-) -> Result<Manifest> {
     if settings.render && renderer.is_none() {
         return Err(Error::Settings(
             "rendering needs a renderer; --no-render skips it".into(),
@@ -203,110 +178,107 @@ fn run_once(
     progress.phase("cleaning");
     warnings.extend(pipeline::prepare(&mut asset, settings, &timings));
     check_uv_sets(&asset, settings)?;
-    checkpoint(progress)?;
-    progress.phase("textures");
-    let (textures, texture_warnings) = timings.time("textures", || {
-        pipeline::textures::encode(&asset, &settings.delivery)
-    });
-    warnings.extend(texture_warnings);
     let diagonal = report
         .bounds
         .map(|b| b.diagonal())
         .filter(|d| *d > 0.0)
         .unwrap_or(1.0);
-
-    let lods: Mutex<Vec<LodEntry>> = Mutex::new(vec![]);
-    let level_warnings: Mutex<Vec<Warning>> = Mutex::new(vec![]);
-    let count = settings.lods.len();
-    progress.phase("building LODs");
-    let write_level = |lod: lod::Lod| -> Result<()> {
-        checkpoint(progress)?;
-        let s = &lod.stats;
-        let mut asset = lod.asset;
-        let (_, quantize_warnings) = timings.time("quantize", || {
-            pipeline::quantize::run(&mut asset, &settings.delivery)
-        });
-        level_warnings
-            .lock()
-            .expect("warnings lock")
-            .extend(quantize_warnings);
-        let visual = match &reference {
-            Some(r) => Some(timings.time("visual_qa", || r.judge(&asset))?),
-            None => None,
-        };
-        if let (Some(max), Some(v)) = (settings.max_visual_error, visual)
-            && v.flip_mean > max
-        {
-            level_warnings.lock().expect("warnings lock").push(Warning::global(
-                    "LOD_DROPPED_VISUAL_ERROR",
-                    format!(
-                        "LOD {} ({} triangles) level_warnings: mean FLIP error {:.4} exceeds --max-visual-error {max}",
-                        s.level, s.triangles, v.flip_mean
-                    ),
-                ));
-            progress.lod_written(s.level, count);
-            return Ok(());
-        }
-        pipeline::textures::apply(&mut asset, &textures);
-        let d = &settings.delivery;
-        let bytes = timings.time("write", || {
-            format::write_glb(&asset, d.compress, d.fallback)
-        });
-        let file = format!("lod{}.glb", s.level);
-        let size = sink.put(&file, &bytes)?;
-        lods.lock().expect("lods lock").push(LodEntry {
-            level: s.level,
-            target: s.target,
-            file,
-            triangles: s.triangles,
-            // Quantization merges vertices it made identical: count what ships.
-            vertices: asset.counts().vertices,
-            bytes: size,
-            error_relative: s.error_relative,
-            error_absolute: s.error_absolute,
-            screen_size_px: (s.error_relative > 0.0).then(|| 1.0 / f64::from(s.error_relative)),
-            visual,
-        });
-        progress.lod_written(s.level, count);
-        Ok(())
-    };
-    warnings.extend(lod::build(
-        &asset,
-        settings,
+    let encoded = TextureSizes::default();
+    let levels = levels::Levels {
+        asset: &asset,
         diagonal,
-        &timings,
-        &write_level,
-    )?);
-    let mut lods = lods.into_inner().expect("lods lock");
-    lods.sort_by_key(|l| l.level);
-    let mut level_warnings = level_warnings.into_inner().expect("warnings lock");
-    // Quantization warns once per level about the same streams.
-    level_warnings.sort_by(|a, b| a.message.cmp(&b.message));
-    level_warnings.dedup_by(|a, b| a.message == b.message);
+        timings: &timings,
+        progress,
+    };
+    let mut chosen = settings.clone();
+    let mut budget_report = None;
+    if settings.budget.is_set() {
+        progress.phase("fitting the budget");
+        let mut attempt = |s: &Settings| -> Result<budget::Measured> {
+            checkpoint(progress)?;
+            let textures = encoded.get(&asset, &s.delivery, &timings);
+            let first = Settings {
+                lods: s.lods[..1].to_vec(),
+                max_visual_error: None,
+                ..s.clone()
+            };
+            let memory = crate::storage::MemorySink::default();
+            let out = levels::Output {
+                textures: &textures.0,
+                reference: None,
+                sink: &memory,
+            };
+            let (lods, _) = levels.write(&first, &out)?;
+            let lod0 = lods
+                .first()
+                .ok_or_else(|| Error::Budget("no LOD was delivered".into()))?;
+            Ok(budget::Measured {
+                triangles: lod0.triangles,
+                bytes: lod0.bytes,
+            })
+        };
+        let (s, r) = budget::fit(settings, !asset.images.is_empty(), &mut attempt)?;
+        chosen = s;
+        budget_report = Some(r);
+    }
+    checkpoint(progress)?;
+    progress.phase("textures");
+    let textures = encoded.get(&asset, &chosen.delivery, &timings);
+    warnings.extend(textures.1.iter().cloned());
+    progress.phase("building LODs");
+    let out = levels::Output {
+        textures: &textures.0,
+        reference: reference.as_ref(),
+        sink,
+    };
+    let (lods, level_warnings) = levels.write(&chosen, &out)?;
     warnings.extend(level_warnings);
 
-    let manifest = Manifest {
+    Ok(Manifest {
         schema_version: MANIFEST_SCHEMA_VERSION,
         tool: Tool {
             name: env!("CARGO_PKG_NAME").into(),
             version: env!("CARGO_PKG_VERSION").into(),
         },
         input: report,
-        settings: settings.clone(),
-        settings_hash: settings.hash(),
+        settings_hash: chosen.hash(),
+        settings: chosen,
         lods,
         thumbnails,
         renderer: renderer.map(Renderer::adapter),
         warnings,
         timings: timings.snapshot(),
         total_ms: start.elapsed().as_secs_f64() * 1e3,
-        budget: None,
-    };
-    Ok(manifest)
+        budget: budget_report,
+    })
+}
+
+/// Encoded textures and the warnings about images left as they were.
+type EncodedTextures = Arc<(Encoded, Vec<Warning>)>;
+
+/// A job's encoded textures per largest texture side: the budget search tries several sizes,
+/// and the real run reuses the one it chose.
+#[derive(Default)]
+struct TextureSizes {
+    by_size: Mutex<HashMap<u32, EncodedTextures>>,
+}
+
+impl TextureSizes {
+    /// The textures of `asset` encoded as `delivery` says, encoding them on first use.
+    fn get(&self, asset: &Asset, delivery: &Delivery, timings: &Timings) -> EncodedTextures {
+        let key = delivery.max_texture_size;
+        if let Some(found) = self.by_size.lock().expect("texture sizes").get(&key) {
+            return Arc::clone(found);
+        }
+        let made =
+            Arc::new(timings.time("textures", || pipeline::textures::encode(asset, delivery)));
+        let mut map = self.by_size.lock().expect("texture sizes");
+        Arc::clone(map.entry(key).or_insert(made))
+    }
 }
 
 /// Refuses a model whose materials sample more UV sets than the profile's platform reads.
-fn check_uv_sets(asset: &crate::asset::Asset, settings: &Settings) -> Result<()> {
+fn check_uv_sets(asset: &Asset, settings: &Settings) -> Result<()> {
     let Some((profile, max)) = settings
         .profile
         .and_then(|p| p.max_uv_sets().map(|m| (p, m)))
