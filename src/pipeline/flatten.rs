@@ -4,7 +4,8 @@
 //! A mesh moves only when nothing at run time can move it apart from the rest: exactly one
 //! node draws it; that node is neither skinned nor GPU-instanced; neither it nor any ancestor
 //! is animated, a skin joint or (with `keep_named`) named; the mesh has no morph targets and no
-//! extensions or extras; the asset has one scene. Vertices take the node's world matrix
+//! extensions or extras; the asset has one scene. Nor does a mesh move whose geometry another
+//! mesh shares (stored once as it is, twice once baked). Vertices take the node's world matrix
 //! (normals its inverse transpose; a mirroring matrix also flips triangle winding and tangent
 //! handedness). Primitives with the same material, mode and stream formats then merge: one
 //! draw call where there was one per node, and one simplification budget across them.
@@ -15,6 +16,8 @@
 
 use crate::asset::{Asset, Format, Mesh, Mode, Node, Primitive, Semantic};
 use glam::{Mat3, Mat4, Vec3};
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Moves and merges the static meshes of `asset` (see the module docs); returns how many
 /// nodes gave up their mesh.
@@ -75,6 +78,7 @@ fn movable_nodes(asset: &Asset, keep_named: bool) -> Vec<(usize, Mat4)> {
     for m in asset.nodes.iter().filter_map(|node| node.mesh) {
         drawn_by[m] += 1;
     }
+    let shared = sharing_positions(asset);
     let mut out = vec![];
     let mut stack: Vec<(usize, Mat4)> = asset.scenes[0]
         .nodes
@@ -92,6 +96,7 @@ fn movable_nodes(asset: &Asset, keep_named: bool) -> Vec<(usize, Mat4)> {
         let mesh = &asset.meshes[m];
         let det = world.determinant();
         if drawn_by[m] == 1
+            && !shared[m]
             && node.skin.is_none()
             && node.instancing.is_empty()
             && mesh.ext.is_empty()
@@ -104,6 +109,35 @@ fn movable_nodes(asset: &Asset, keep_named: bool) -> Vec<(usize, Mat4)> {
     }
     out.sort_by_key(|&(i, _)| i);
     out
+}
+
+/// Per mesh: true when one of its primitives has exactly the positions of another mesh's
+/// (the same geometry with another material, say). Those stay where they are: the writer stores
+/// the shared streams once, where baking would store two transformed copies.
+fn sharing_positions(asset: &Asset) -> Vec<bool> {
+    let mut by_hash: HashMap<u64, Vec<(usize, &[f32])>> = HashMap::new();
+    let mut shared = vec![false; asset.meshes.len()];
+    for (m, mesh) in asset.meshes.iter().enumerate() {
+        for p in &mesh.primitives {
+            let Some(positions) = p.attribute(&Semantic::Position) else {
+                continue;
+            };
+            let mut h = DefaultHasher::new();
+            positions
+                .values
+                .iter()
+                .for_each(|v| v.to_bits().hash(&mut h));
+            let same = by_hash.entry(h.finish()).or_default();
+            for &(other, values) in same.iter() {
+                if other != m && values == &positions.values[..] {
+                    shared[m] = true;
+                    shared[other] = true;
+                }
+            }
+            same.push((m, &positions.values));
+        }
+    }
+    shared
 }
 
 /// Transforms `p`'s positions, normals and tangents by `world`; they become float streams
@@ -169,7 +203,8 @@ mod tests {
     use super::*;
     use crate::asset::{Animation, Attribute, AttributeData, Channel, ChannelTarget, Scene};
 
-    fn triangle(material: usize) -> Mesh {
+    /// A right triangle of side `size` drawn with `material` (sizes tell meshes apart).
+    fn triangle(material: usize, size: f32) -> Mesh {
         let attribute = |semantic, dims, values: Vec<f32>| Attribute {
             semantic,
             data: AttributeData::new_float(dims, values),
@@ -180,7 +215,7 @@ mod tests {
                     attribute(
                         Semantic::Position,
                         3,
-                        vec![0., 0., 0., 1., 0., 0., 0., 1., 0.],
+                        vec![0., 0., 0., size, 0., 0., 0., size, 0.],
                     ),
                     attribute(
                         Semantic::Normal,
@@ -222,7 +257,7 @@ mod tests {
     fn static_unnamed_meshes_merge_in_world_space() {
         let mut a = scene(
             vec![node(0, None, [1., 1., 1.]), node(1, None, [-2., 2., 2.])],
-            vec![triangle(0), triangle(0)],
+            vec![triangle(0, 1.0), triangle(0, 0.5)],
         );
         a.nodes[1].translation = Some([0., 5., 0.]);
         assert_eq!(run(&mut a, true), 2);
@@ -234,9 +269,9 @@ mod tests {
         let mut corners = p.positions().to_vec();
         corners.sort_by(|a, b| a.partial_cmp(b).unwrap());
         let first = [[5., 0., 0.], [5., 1., 0.], [6., 0., 0.]];
-        let mirrored = [[-2., 5., 0.], [0., 5., 0.], [0., 7., 0.]];
+        let mirrored = [[-1., 5., 0.], [0., 5., 0.], [0., 6., 0.]];
         assert_eq!(corners, [mirrored, first].concat());
-        // The mirrored copy (x scaled by -2) has its winding flipped: every triangle still
+        // The mirrored part (x scaled by -2) has its winding flipped: every triangle still
         // faces its +z normal.
         let at = |i: u32| Vec3::from(p.positions()[i as usize]);
         for t in p.indices.as_deref().unwrap().chunks_exact(3) {
@@ -249,11 +284,11 @@ mod tests {
     }
 
     #[test]
-    fn named_animated_or_shared_meshes_stay() {
+    fn named_animated_instanced_or_shared_meshes_stay() {
         // Named nodes are kept: configurators move them.
         let mut a = scene(
             vec![node(0, Some("door"), [1.; 3]), node(1, None, [1.; 3])],
-            vec![triangle(0), triangle(0)],
+            vec![triangle(0, 1.0), triangle(0, 2.0)],
         );
         assert_eq!(run(&mut a, true), 0, "one movable mesh merges nothing");
         assert_eq!(run(&mut a, false), 2, "--drop-names lets named nodes go");
@@ -264,20 +299,26 @@ mod tests {
                 node(0, None, [1.; 3]),
                 node(1, None, [1.; 3]),
             ],
-            vec![triangle(0), triangle(1)],
+            vec![triangle(0, 1.0), triangle(1, 2.0)],
         );
         assert_eq!(run(&mut a, true), 0);
         // Different materials move together but stay two primitives.
         let mut a = scene(
             vec![node(0, None, [1.; 3]), node(1, None, [1.; 3])],
-            vec![triangle(0), triangle(1)],
+            vec![triangle(0, 1.0), triangle(1, 2.0)],
         );
         assert_eq!(run(&mut a, true), 2);
         assert_eq!(a.meshes[2].primitives.len(), 2);
+        // The same geometry in two meshes (another material): stored once where it is.
+        let mut a = scene(
+            vec![node(0, None, [1.; 3]), node(1, None, [1.; 3])],
+            vec![triangle(0, 1.0), triangle(1, 1.0)],
+        );
+        assert_eq!(run(&mut a, true), 0);
         // A node under an animated parent moves with it.
         let mut a = scene(
             vec![node(0, None, [1.; 3]), node(1, None, [1.; 3])],
-            vec![triangle(0), triangle(0)],
+            vec![triangle(0, 1.0), triangle(0, 2.0)],
         );
         a.nodes[0].children = vec![1];
         a.scenes[0].nodes = vec![0];

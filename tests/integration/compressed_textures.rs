@@ -5,7 +5,7 @@
 
 use crate::support::builder::{Builder, encode_png};
 use crate::support::{check, scenes, tools};
-use crate::textures::{SIZE, pixel, psnr};
+use crate::textures::{SIZE, pixel, psnr, sphere_with_maps};
 use render_worker::asset::Asset;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -59,14 +59,7 @@ fn sphere(images: &[(Vec<u8>, &str)], extension: Option<&str>, fallbacks: &[Vec<
     if let Some(e) = extension {
         b.uses(e, fallbacks.is_empty());
     }
-    scenes::sphere_with(
-        &mut b,
-        12,
-        24,
-        json!({"pbrMetallicRoughness": {"baseColorTexture": {"index": textures[0]},
-            "metallicRoughnessTexture": {"index": textures[2]}},
-            "normalTexture": {"index": textures[1]}, "occlusionTexture": {"index": textures[2]}}),
-    );
+    sphere_with_maps(&mut b, &textures);
     b
 }
 

@@ -36,19 +36,25 @@ pub fn pixel(kind: usize, x: u32, y: u32) -> [u8; 4] {
     }
 }
 
-fn textured_sphere() -> Builder {
-    let mut b = Builder::new();
-    let t: Vec<usize> = (0..3)
-        .map(|k| b.png_texture(SIZE, SIZE, move |x, y| pixel(k, x, y)))
-        .collect();
+/// A sphere in `b` whose material samples textures `t` (base colour, normal, ORM: the
+/// [`pixel`] kinds 0, 1, 2).
+pub fn sphere_with_maps(b: &mut Builder, t: &[usize]) {
     scenes::sphere_with(
-        &mut b,
+        b,
         12,
         24,
         json!({"pbrMetallicRoughness": {"baseColorTexture": {"index": t[0]},
             "metallicRoughnessTexture": {"index": t[2]}},
             "normalTexture": {"index": t[1]}, "occlusionTexture": {"index": t[2]}}),
     );
+}
+
+fn textured_sphere() -> Builder {
+    let mut b = Builder::new();
+    let t: Vec<usize> = (0..3)
+        .map(|k| b.png_texture(SIZE, SIZE, move |x, y| pixel(k, x, y)))
+        .collect();
+    sphere_with_maps(&mut b, &t);
     b
 }
 

@@ -5,7 +5,7 @@
 //! `byteStride`, other accessors (animation keys, inverse bind matrices) of one element size and
 //! filter share a view ([`group`]), which saves a view's JSON per accessor and gives the codec
 //! longer streams. Vertex attribute elements are padded to 4 bytes as glTF requires.
-//! Byte-identical accessors are written once and shared.
+//! Byte-identical accessors (vertex streams, index buffers, keys) are written once and shared.
 //!
 //! With meshopt compression, [`BinBuilder::finish`] encodes every view the codecs suit (vertex
 //! streams, index buffers, animation keys; not images) and that the codec makes smaller, and
@@ -261,8 +261,9 @@ impl BinBuilder {
         let stored = self
             .groups
             .bytes_of(accessor)
-            .filter(|(_, key)| {
-                matches!(key.kind, Kind::Vertex(_)) == matches!(usage, Usage::Vertex(_))
+            .filter(|(_, key)| match usage {
+                Usage::Vertex(_) => matches!(key.kind, Kind::Vertex(_)),
+                Usage::Other => key.kind == Kind::Other,
             })
             .map(|(b, _)| b);
         a.component_type == f.component.code() && a.kind == f.type_name() && stored == Some(bytes)
@@ -294,12 +295,24 @@ impl BinBuilder {
             };
             (mode, Filter::None)
         });
-        let index = self.accessors.len();
         let key = Key {
             kind: Kind::Index,
             stride: component.size(),
             codec,
         };
+        // Primitives drawing the same triangles with other materials share one index buffer.
+        let mut h = DefaultHasher::new();
+        (key, &bytes).hash(&mut h);
+        let hash = h.finish();
+        if let Some(found) = self.seen.get(&hash).and_then(|candidates| {
+            candidates
+                .iter()
+                .copied()
+                .find(|&a| self.groups.bytes_of(a) == Some((&bytes[..], key)))
+        }) {
+            return found;
+        }
+        let index = self.accessors.len();
         let byte_offset = self.groups.add(index, &bytes, None, key);
         self.accessors.push(Accessor {
             byte_offset,
@@ -308,6 +321,7 @@ impl BinBuilder {
             kind: "SCALAR".into(),
             ..Accessor::default()
         });
+        self.seen.entry(hash).or_default().push(index);
         index
     }
 }
@@ -361,6 +375,18 @@ mod tests {
             done.views[done.accessors[other].buffer_view.unwrap()].target,
             None
         );
+    }
+
+    #[test]
+    fn identical_index_buffers_are_shared() {
+        // SpecGlossVsMetalRough draws one bottle with two materials: its index buffer was
+        // written twice (13.5 KB plain).
+        let mut b = BinBuilder::new(Compression::Meshopt);
+        let a = b.indices(&[0, 1, 2, 2, 1, 3], true);
+        assert_eq!(b.indices(&[0, 1, 2, 2, 1, 3], true), a);
+        assert_ne!(b.indices(&[0, 1, 2, 2, 1, 3], false), a, "another codec mode");
+        assert_ne!(b.indices(&[0, 2, 1, 2, 1, 3], true), a);
+        assert_eq!(b.accessors.len(), 3);
     }
 
     #[test]

@@ -340,6 +340,13 @@ fn fold_instances(node: &mut Node, grid: Grid) {
 mod tests {
     use super::*;
 
+    fn grid() -> Grid {
+        Grid {
+            offset: Vec3::new(-1.0, 4.0, 0.5),
+            step: 0.01,
+        }
+    }
+
     #[test]
     fn folding_keeps_world_positions() {
         let mut node = Node {
@@ -348,10 +355,7 @@ mod tests {
             scale: Some([2.0, 1.0, 0.5]),
             ..Node::default()
         };
-        let grid = Grid {
-            offset: Vec3::new(-1.0, 4.0, 0.5),
-            step: 0.01,
-        };
+        let grid = grid();
         let before = node.local_matrix();
         fold(&mut node, grid);
         let q = Vec3::new(100.0, 7.0, 3000.0);
@@ -380,10 +384,7 @@ mod tests {
             ],
             ..Node::default()
         };
-        let grid = Grid {
-            offset: Vec3::new(-1.0, 4.0, 0.5),
-            step: 0.01,
-        };
+        let grid = grid();
         let before = node.instance_matrices();
         fold_instances(&mut node, grid);
         let after = node.instance_matrices();
