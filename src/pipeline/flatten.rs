@@ -1,5 +1,7 @@
-//! Flattening: static meshes moved into world space and merged into one mesh on one node, as
-//! gltfpack does by default (its `-kn` keeps named nodes; our default `keep_named` does too).
+//! Flattening: fewer draw calls. Within every mesh, primitives with the same material, mode
+//! and stream formats merge into one; then static meshes move into world space and merge into
+//! one mesh on one node, as gltfpack does by default (its `-kn` keeps named nodes; our default
+//! `keep_named` does too).
 //!
 //! A mesh moves only when nothing at run time can move it apart from the rest: exactly one
 //! node draws it; that node is neither skinned nor GPU-instanced; neither it nor any ancestor
@@ -7,26 +9,33 @@
 //! extensions or extras; the asset has one scene. Nor does a mesh move whose geometry another
 //! mesh shares (stored once as it is, twice once baked). Vertices take the node's world matrix
 //! (normals its inverse transpose; a mirroring matrix also flips triangle winding and tangent
-//! handedness). Primitives with the same material, mode and stream formats then merge: one
-//! draw call where there was one per node, and one simplification budget across them.
+//! handedness). The moved primitives then merge like those of one mesh: one draw call where
+//! there was one per node, and one simplification budget across them.
 //!
-//! Touching parts are welded, so simplification treats them as one surface. Fewer than two
-//! movable meshes merge nothing, so they stay where they are. The emptied nodes are left for
-//! pruning. Primitives with material variants or extensions move but never merge.
+//! Merged parts are welded where they touch, so simplification treats them as one surface.
+//! Fewer than two movable meshes move nothing. The emptied nodes are left for pruning.
+//! Primitives with morph targets, material variants or extensions never merge (they move when
+//! their mesh does).
 
 use crate::asset::{Asset, Format, Mesh, Mode, Node, Primitive, Semantic};
 use glam::{Mat3, Mat4, Vec3};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-/// Moves and merges the static meshes of `asset` (see the module docs); returns how many
-/// nodes gave up their mesh.
+/// Merges primitives and moves static meshes (see the module docs); returns how many
+/// primitives were merged into others plus how many nodes gave up their mesh.
 pub fn run(asset: &mut Asset, keep_named: bool) -> usize {
+    let mut changed = 0;
+    for mesh in &mut asset.meshes {
+        let (merged, absorbed) = merge(std::mem::take(&mut mesh.primitives));
+        mesh.primitives = merged;
+        changed += absorbed;
+    }
     let movable = movable_nodes(asset, keep_named);
     if movable.len() < 2 {
-        return 0;
+        return changed;
     }
-    let mut merged: Vec<Primitive> = vec![];
+    let mut moved = vec![];
     for &(node, world) in &movable {
         let mesh = asset.nodes[node]
             .mesh
@@ -34,16 +43,10 @@ pub fn run(asset: &mut Asset, keep_named: bool) -> usize {
             .expect("movable nodes draw a mesh");
         for mut p in std::mem::take(&mut asset.meshes[mesh].primitives) {
             bake(&mut p, world);
-            match merged.iter_mut().find(|m| mergeable(m, &p)) {
-                Some(m) => append(m, p),
-                None => merged.push(p),
-            }
+            moved.push(p);
         }
     }
-    // Parts that touch now share vertices, so simplification cannot open cracks between them.
-    for p in merged.iter_mut().filter(|p| p.mode == Mode::Triangles) {
-        super::weld::weld(p);
-    }
+    let (merged, _) = merge(moved);
     asset.meshes.push(Mesh {
         primitives: merged,
         ..Mesh::default()
@@ -53,7 +56,35 @@ pub fn run(asset: &mut Asset, keep_named: bool) -> usize {
         ..Node::default()
     });
     asset.scenes[0].nodes.push(asset.nodes.len() - 1);
-    movable.len()
+    changed + movable.len()
+}
+
+/// `primitives` with every mergeable one appended to the first it can join (order otherwise
+/// kept); returns them and how many were absorbed.
+fn merge(primitives: Vec<Primitive>) -> (Vec<Primitive>, usize) {
+    let mut out: Vec<(Primitive, bool)> = vec![];
+    let mut absorbed = 0;
+    for p in primitives {
+        match out.iter_mut().find(|(m, _)| mergeable(m, &p)) {
+            Some((m, grew)) => {
+                append(m, p);
+                *grew = true;
+                absorbed += 1;
+            }
+            None => out.push((p, false)),
+        }
+    }
+    let out = out
+        .into_iter()
+        .map(|(mut p, grew)| {
+            // Parts that touch now share vertices: simplification cannot open cracks there.
+            if grew && p.mode == Mode::Triangles {
+                super::weld::weld(&mut p);
+            }
+            p
+        })
+        .collect();
+    (out, absorbed)
 }
 
 /// Nodes whose mesh may move into world space, with their world matrices, in node order.
@@ -178,7 +209,7 @@ fn mergeable(a: &Primitive, b: &Primitive) -> bool {
             .map(|x| (x.semantic.clone(), x.data.format))
             .collect()
     };
-    let plain = |p: &Primitive| p.variants.is_empty() && p.ext.is_empty();
+    let plain = |p: &Primitive| p.targets.is_empty() && p.variants.is_empty() && p.ext.is_empty();
     plain(a)
         && plain(b)
         && a.mode == b.mode
@@ -281,6 +312,32 @@ mod tests {
         let n = p.attribute(&Semantic::Normal).unwrap();
         assert!((0..6).all(|v| n.get(v) == [0., 0., 1.]));
         assert_eq!(a.scenes[0].nodes, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn primitives_of_one_material_merge_within_a_mesh() {
+        let mut mesh = triangle(0, 1.0);
+        let second = triangle(0, 2.0).primitives.remove(0);
+        let mut third = triangle(1, 3.0).primitives.remove(0);
+        mesh.primitives.push(second.clone());
+        mesh.primitives.push(third.clone());
+        let mut morphed = second;
+        morphed.targets.push(morphed.attributes[..1].to_vec());
+        mesh.primitives.push(morphed);
+        // One named node: nothing moves, but the mesh's own primitives still merge.
+        let mut a = scene(vec![node(0, Some("door"), [1.; 3])], vec![mesh]);
+        assert_eq!(run(&mut a, true), 1);
+        let p = &a.meshes[0].primitives;
+        assert_eq!(
+            p.len(),
+            3,
+            "material 0 merged; material 1 and the morphed one apart"
+        );
+        // Both triangles have a corner at the origin with the same normal: welded.
+        assert_eq!((p[0].vertex_count(), p[0].triangle_count()), (5, 2));
+        third.material = Some(1);
+        assert_eq!(p[1], third);
+        assert_eq!(p[2].targets.len(), 1);
     }
 
     #[test]

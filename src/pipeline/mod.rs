@@ -7,7 +7,8 @@
 //! 3. [`dedup`]: merge identical images, samplers, textures, materials and meshes.
 //! 4. [`fold`]: solid-colour textures into factors, opaque BLEND/MASK materials to OPAQUE.
 //! 5. [`prune`]: drop unread vertex streams and unreferenced nodes and objects.
-//! 6. [`flatten`]: static meshes into world space, merged by material (then pruned again).
+//! 6. [`flatten`]: primitives of one material merged; static meshes into world space, merged
+//!    by material (then pruned again).
 //! 7. [`animation`]: resample dense animation tracks, drop constant ones.
 //!
 //! Then the LOD chain ([`lod::build`]), per level:

@@ -384,7 +384,11 @@ mod tests {
         let mut b = BinBuilder::new(Compression::Meshopt);
         let a = b.indices(&[0, 1, 2, 2, 1, 3], true);
         assert_eq!(b.indices(&[0, 1, 2, 2, 1, 3], true), a);
-        assert_ne!(b.indices(&[0, 1, 2, 2, 1, 3], false), a, "another codec mode");
+        assert_ne!(
+            b.indices(&[0, 1, 2, 2, 1, 3], false),
+            a,
+            "another codec mode"
+        );
         assert_ne!(b.indices(&[0, 2, 1, 2, 1, 3], true), a);
         assert_eq!(b.accessors.len(), 3);
     }
