@@ -228,22 +228,9 @@ fn gltfpack_compressed_files_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("tube.glb");
     std::fs::write(&input, scenes::skinned_tube().glb()).unwrap();
-    let gltfpack = tools::root().join("tools/validator/node_modules/.bin/gltfpack");
     let pack = |flags: &[&str], name: &str| {
         let out = dir.path().join(name);
-        let status = std::process::Command::new(&gltfpack)
-            .arg("-i")
-            .arg(&input)
-            .arg("-o")
-            .arg(&out)
-            .args(flags)
-            .output()
-            .expect("gltfpack runs (make test-deps)");
-        assert!(
-            status.status.success(),
-            "{}",
-            String::from_utf8_lossy(&status.stderr)
-        );
+        tools::gltfpack(&input, &out, flags);
         check::assert_lod_ok(&out)
     };
     let plain = pack(&[], "plain.glb");

@@ -176,6 +176,20 @@ pub fn basisu(png: &Path, out: &Path, uastc: bool, normal_map: bool) {
     );
 }
 
+/// Runs the npm gltfpack (installed by `make test-deps`) on `input` with `flags`, writing
+/// `out`.
+pub fn gltfpack(input: &Path, out: &Path, flags: &[&str]) {
+    let o = Command::new(root().join("tools/validator/node_modules/.bin/gltfpack"))
+        .arg("-i")
+        .arg(input)
+        .arg("-o")
+        .arg(out)
+        .args(flags)
+        .output()
+        .expect("gltfpack runs (make test-deps)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 /// Every `.glb` in `dir`.
 pub fn glbs_in(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
