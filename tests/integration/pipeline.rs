@@ -227,17 +227,39 @@ fn kitchen_sink_keeps_everything_and_drops_only_the_unused() {
         assert!(!used.contains(&"VENDOR_unknown"));
         let prims = &a.meshes[0].primitives;
         assert_eq!(prims[0].variants[0].variants, vec![1]);
+        // The plain triangles, the strip and the fan share a material: once lists, they are
+        // one draw call (the primitive with variants stays apart).
+        let plain_triangles = |a: &render_worker::asset::Asset| -> Vec<usize> {
+            let plain = a
+                .materials
+                .iter()
+                .position(|m| m.name.as_deref() == Some("Plain"));
+            a.meshes[0]
+                .primitives
+                .iter()
+                .filter(|p| p.triangle_count() > 0 && p.material == plain && p.variants.is_empty())
+                .map(|p| p.triangle_count())
+                .collect()
+        };
+        let (merged, source) = (plain_triangles(&a), plain_triangles(&input));
+        assert_eq!(merged.len(), 1, "{merged:?}");
+        if l.level == 0 {
+            assert_eq!(merged[0], source.iter().sum::<usize>(), "{source:?}");
+        }
         // Lines pass through untouched; points too at full detail, and lower levels keep a
         // subset of them with the extremes (here all three: they lie on one diagonal).
+        let of = |ps: &[render_worker::asset::Primitive], mode| {
+            ps.iter().find(|p| p.mode == mode).cloned().unwrap()
+        };
         let (pin, pout) = (&input.meshes[0].primitives, prims);
-        assert_eq!(pout[5].mode, Mode::Lines);
-        assert_eq!(pout[5].indices, pin[5].indices);
-        assert_eq!(pout[5].positions(), pin[5].positions());
-        assert_eq!(pout[4].mode, Mode::Points);
+        let (lines_in, lines_out) = (of(pin, Mode::Lines), of(pout, Mode::Lines));
+        assert_eq!(lines_out.indices, lines_in.indices);
+        assert_eq!(lines_out.positions(), lines_in.positions());
+        let (points_in, points_out) = (of(pin, Mode::Points), of(pout, Mode::Points));
         if l.level == 0 {
-            assert_eq!(pout[4].positions(), pin[4].positions());
+            assert_eq!(points_out.positions(), points_in.positions());
         } else {
-            let (kept, all) = (pout[4].positions(), pin[4].positions());
+            let (kept, all) = (points_out.positions(), points_in.positions());
             assert!(kept.iter().all(|p| all.contains(p)), "{kept:?}");
             assert!(kept.contains(&all[0]) && kept.contains(&all[2]), "{kept:?}");
         }
