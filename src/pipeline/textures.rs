@@ -163,7 +163,7 @@ fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delive
                 normal_map: class == Class::Normal,
                 uastc_rdo: 1.0,
             };
-            let file = basis::encode(rgba.as_raw(), tw, th, &e)?;
+            let file = basis::encode(&rgba, &e)?;
             // GPU-ready whatever its size: delivered even where the input file is smaller.
             let bytes = ktx2::from_basis(&file, e.srgb, 18)?;
             return Ok(Some((bytes.into(), "image/ktx2")));

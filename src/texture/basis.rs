@@ -4,11 +4,25 @@
 //! (occlusion, roughness, metalness) use UASTC with rate-distortion optimization, which keeps
 //! the per-channel precision ETC1S loses; normal maps also get basisu's normal-map tuning
 //! (linear, no endpoint or selector RDO). [`super::ktx2`] turns the result into KTX2.
+//!
+//! ETC1S shares one codebook across the whole image, so it is one encoder call on one thread.
+//! UASTC blocks stand alone, and its RDO pass is the slowest texture work there is (about a
+//! minute per 2K map): the mip chain is built here and every level is encoded in strips of
+//! whole block rows, each strip a task on the caller's rayon pool, so one large map uses every
+//! thread the pool has and no more. The strips' blocks, concatenated, are the level's blocks.
 
+use super::basis_file::{BasisFile, Slice};
 use basis_universal::{
     BasisTextureFormat, ColorSpace, Compressor, CompressorParams, ETC1S_QUALITY_DEFAULT,
     UASTC_QUALITY_DEFAULT,
 };
+use image::RgbaImage;
+use image::imageops::FilterType;
+use rayon::prelude::*;
+
+/// Pixels a UASTC strip holds at least (a 2K level 0 makes 16 strips of 128 rows): enough
+/// work per task to dwarf the encoder's set-up, and enough tasks to keep every thread busy.
+const STRIP_PIXELS: u32 = 1 << 18;
 
 /// How one image is encoded.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,9 +38,90 @@ pub struct Encoding {
     pub uastc_rdo: f32,
 }
 
-/// Encodes `rgba` (`width * height * 4` bytes, rows top to bottom) with mipmaps, on the calling
-/// thread only (the caller bounds parallelism).
-pub fn encode(rgba: &[u8], width: u32, height: u32, e: &Encoding) -> Result<Vec<u8>, String> {
+/// Encodes `image` with its full mip chain (down to 1x1); ETC1S on the calling thread, UASTC
+/// in parallel on the current rayon pool.
+pub fn encode(image: &RgbaImage, e: &Encoding) -> Result<Vec<u8>, String> {
+    if !e.uastc {
+        return compress(image.as_raw(), image.width(), image.height(), e, true);
+    }
+    let levels = mip_chain(image);
+    let strips: Vec<(usize, u32, u32)> = levels
+        .iter()
+        .enumerate()
+        .flat_map(|(l, img)| strips(img.width(), img.height()).map(move |(y, h)| (l, y, h)))
+        .collect();
+    let encoded = strips
+        .par_iter()
+        .map(|&(l, y, h)| {
+            let img = &levels[l];
+            let row = img.width() as usize * 4;
+            let pixels = &img.as_raw()[y as usize * row..(y + h) as usize * row];
+            let file = compress(pixels, img.width(), h, e, false)?;
+            let parsed = BasisFile::parse(&file)?;
+            let blocks = parsed
+                .slices
+                .first()
+                .ok_or("the encoder wrote no slice")?
+                .data;
+            Ok((blocks.to_vec(), parsed.has_alpha))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let mut data = vec![vec![]; levels.len()];
+    for (&(l, _, _), (blocks, _)) in strips.iter().zip(&encoded) {
+        data[l].extend_from_slice(blocks);
+    }
+    let slices = levels
+        .iter()
+        .zip(&data)
+        .enumerate()
+        .map(|(l, (img, blocks))| Slice {
+            level: l as u32,
+            alpha: false,
+            width: img.width(),
+            height: img.height(),
+            data: blocks,
+        })
+        .collect();
+    Ok(BasisFile {
+        uastc: true,
+        has_alpha: encoded.iter().any(|(_, alpha)| *alpha),
+        slices,
+        ..BasisFile::default()
+    }
+    .to_bytes())
+}
+
+/// `image` and its mip levels, each half the previous one's size (rounded down, at least 1)
+/// down to 1x1, each resampled from the previous with Lanczos 3 (basisu's own chain: from the
+/// previous level, Kaiser; edges here clamp rather than wrap, as texture atlases need).
+fn mip_chain(image: &RgbaImage) -> Vec<RgbaImage> {
+    let mut levels = vec![image.clone()];
+    while let Some(last) = levels.last().filter(|l| l.width().max(l.height()) > 1) {
+        let (w, h) = ((last.width() / 2).max(1), (last.height() / 2).max(1));
+        let next = image::imageops::resize(last, w, h, FilterType::Lanczos3);
+        levels.push(next);
+    }
+    levels
+}
+
+/// The strips (first row, rows) a `width` x `height` level is encoded in: every strip but the
+/// last a whole number of 4-row block rows, together covering the level once, top to bottom.
+fn strips(width: u32, height: u32) -> impl Iterator<Item = (u32, u32)> {
+    let rows = STRIP_PIXELS.div_ceil(width).next_multiple_of(4);
+    (0..height)
+        .step_by(rows as usize)
+        .map(move |y| (y, rows.min(height - y)))
+}
+
+/// One basisu encoder call on the calling thread: `rgba` (`width * height * 4` bytes, rows top
+/// to bottom) as a `.basis` file, with basisu's mip chain when `mipmaps`.
+fn compress(
+    rgba: &[u8],
+    width: u32,
+    height: u32,
+    e: &Encoding,
+    mipmaps: bool,
+) -> Result<Vec<u8>, String> {
     assert_eq!(
         rgba.len(),
         width as usize * height as usize * 4,
@@ -42,7 +137,7 @@ pub fn encode(rgba: &[u8], width: u32, height: u32, e: &Encoding) -> Result<Vec<
     };
     params.set_color_space(space);
     params.set_mip_color_space(space);
-    params.set_generate_mipmaps(true);
+    params.set_generate_mipmaps(mipmaps);
     if e.uastc {
         params.set_basis_format(BasisTextureFormat::UASTC4x4);
         params.set_uastc_quality_level(UASTC_QUALITY_DEFAULT);
@@ -67,4 +162,89 @@ pub fn encode(rgba: &[u8], width: u32, height: u32, e: &Encoding) -> Result<Vec<
             .map_err(|e| format!("Basis encoding failed: {e:?}"))?;
     }
     Ok(compressor.basis_file().to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::texture::{ktx2, transcode::ktx2_to_rgba};
+
+    /// A detailed image (gradients under hashed noise) so that RDO has work to do.
+    fn detailed(w: u32, h: u32) -> RgbaImage {
+        RgbaImage::from_fn(w, h, |x, y| {
+            let n = (x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663)) % 48;
+            let v = |base: u32| (base + n).min(255) as u8;
+            image::Rgba([v(200 * x / w), v(200 * y / h), v(100), 255])
+        })
+    }
+
+    fn psnr(a: &RgbaImage, b: &RgbaImage) -> f64 {
+        let mse = a
+            .as_raw()
+            .iter()
+            .zip(b.as_raw())
+            .map(|(&p, &q)| (f64::from(p) - f64::from(q)).powi(2))
+            .sum::<f64>()
+            / a.as_raw().len() as f64;
+        10.0 * (255.0f64.powi(2) / mse.max(1e-9)).log10()
+    }
+
+    #[test]
+    fn strips_cover_a_level_in_whole_block_rows() {
+        for (w, h) in [(2048, 2048), (640, 482), (3, 1), (1, 2048)] {
+            let strips: Vec<_> = strips(w, h).collect();
+            let mut next = 0;
+            for (i, &(y, rows)) in strips.iter().enumerate() {
+                assert_eq!(y, next, "{w}x{h}: strips follow each other");
+                assert!(
+                    i + 1 == strips.len() || rows % 4 == 0,
+                    "{w}x{h}: {rows} rows"
+                );
+                next += rows;
+            }
+            assert_eq!(next, h, "{w}x{h}: every row once");
+        }
+        assert_eq!(strips(2048, 2048).count(), 16);
+        assert_eq!(strips(64, 64).count(), 1);
+    }
+
+    /// The strip encoder against basisu encoding the whole image in one call (its own mips):
+    /// same levels, as close to the source, as small. Measured at 640x482 (two strips, the
+    /// second of 70 rows): 50.2 dB against the source either way, 0.999 of the one-call size;
+    /// lower levels within 36 dB of basisu's (its mips wrap at the edges, ours clamp).
+    #[test]
+    fn uastc_in_strips_matches_one_encoder_call() {
+        let image = detailed(640, 482);
+        assert!(strips(640, 482).count() > 1, "the test spans strips");
+        let e = Encoding {
+            uastc: true,
+            srgb: false,
+            normal_map: false,
+            uastc_rdo: 1.0,
+        };
+        let ours = ktx2::from_basis(&encode(&image, &e).unwrap(), false, 18).unwrap();
+        let whole = compress(image.as_raw(), 640, 482, &e, true).unwrap();
+        let whole = ktx2::from_basis(&whole, false, 18).unwrap();
+        let (a, b) = (
+            ktx2_to_rgba(&ours, u32::MAX).unwrap(),
+            ktx2_to_rgba(&whole, u32::MAX).unwrap(),
+        );
+        assert_eq!(a.dimensions(), (640, 482));
+        let (pa, pb) = (psnr(&image, &a), psnr(&image, &b));
+        assert!(pa > pb - 0.5, "strips {pa:.1} dB, one call {pb:.1} dB");
+        let ratio = ours.len() as f64 / whole.len() as f64;
+        assert!((0.9..1.05).contains(&ratio), "size ratio {ratio:.3}");
+        for side in [320, 20, 1] {
+            let (a, b) = (
+                ktx2_to_rgba(&ours, side).unwrap(),
+                ktx2_to_rgba(&whole, side).unwrap(),
+            );
+            assert_eq!(a.dimensions(), b.dimensions(), "level of {side} px");
+            assert!(
+                psnr(&a, &b) > 30.0,
+                "level of {side} px: {:.1} dB",
+                psnr(&a, &b)
+            );
+        }
+    }
 }

@@ -275,8 +275,7 @@ mod tests {
             normal_map: false,
             uastc_rdo: 1.0,
         };
-        let (w, h) = image.dimensions();
-        let file = basis::encode(image.as_raw(), w, h, &e).unwrap();
+        let file = basis::encode(image, &e).unwrap();
         super::super::ktx2::from_basis(&file, e.srgb, 3).unwrap()
     }
 
