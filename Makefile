@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SAMPLE := assets/sample/vase.glb
 FUZZ_SECONDS ?= 600
 
-.PHONY: demo test test-deps system-deps lint bench bench-peers bench-sizes bench-worker release-tarball fuzz clean
+.PHONY: demo test test-deps system-deps lint bench bench-peers bench-sizes bench-ktx2 bench-worker release-tarball fuzz clean
 
 ## Process the bundled sample into out/vase/ (renders on a GPU when there is one, else on
 ## Mesa lavapipe).
@@ -76,6 +76,11 @@ bench-peers: test-deps
 bench-sizes: test-deps
 	$(CARGO) build --release --bin render-worker --example surface_error
 	python3 bench/sizes.py 0.5 3
+
+## KTX2 encoding throughput against the reference basisu encoder on DamagedHelmet's textures.
+bench-ktx2: test-deps
+	$(CARGO) build --release --bin render-worker
+	python3 bench/ktx2.py ../shared/corpus/DamagedHelmet.glb 3
 
 ## Worker throughput and overhead against `process` on the same 500 small models (moto S3/SQS).
 bench-worker: test-deps
