@@ -25,13 +25,15 @@ lint:
 	$(CARGO) clippy --all-targets -- -D warnings
 
 ## Rust is assumed (rustup). The Vulkan loader and Mesa's lavapipe render where there is no
-## GPU; Node.js runs the Khronos validator and gltfpack; Python runs moto (local S3 and SQS).
+## GPU; g++ builds the vendored C++ (Basis Universal, meshoptimizer); Node.js runs the Khronos
+## validator and gltfpack; Python runs moto (local S3 and SQS).
 system-deps:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
 	@if command -v rustup >/dev/null; then rustup component add rustfmt clippy >/dev/null; fi
 	@missing=""; \
 	ldconfig -p | grep -q 'libvulkan.so.1 ' || missing="$$missing libvulkan1"; \
 	ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || missing="$$missing mesa-vulkan-drivers"; \
+	command -v c++ >/dev/null || missing="$$missing g++"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	python3 -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \

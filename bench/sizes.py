@@ -17,8 +17,9 @@ triangle and thins the points to the ratio: same triangles, same points.
 
 Prints bytes, triangles, symmetric mean surface deviation (examples/surface_error.rs, relative
 to the bounding-box diagonal; two deviations both under 1e-7, f32 rounding, count as equal)
-and median wall time (RUNS runs each, alternating), with ratios ours / gltfpack. Both ours columns keep `asset.copyright` (a licence notice: CC-BY models must
-carry it), which gltfpack drops; `less (c)` is the -dn ratio with those bytes taken out.
+and median wall time (RUNS runs each, alternating), with ratios ours / gltfpack. Both ours
+columns keep `asset.copyright` (a licence notice: CC-BY models must carry it), which gltfpack
+drops; `less (c)` is the -dn ratio with those bytes taken out.
 gltfpack is the npm (WebAssembly) build unless GLTFPACK names a native one.
 """
 import json, os, statistics, struct, subprocess, sys, tempfile, time

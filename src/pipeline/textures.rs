@@ -9,10 +9,11 @@
 //! the one already in the delivered format is kept, else the best source (PNG or JPEG, then
 //! WebP, then KTX2); the others are dropped, so no file carries a texture twice.
 //!
-//! [`encode`] works on the prepared asset, one image per task on the rayon pool (the process's
-//! one bounded CPU budget: under the worker, every job's texture work shares the `--threads`
-//! pool). [`apply`] puts the results into each level's copy of the asset just before writing,
-//! after visual QA, so the renderer keeps sampling the decoded originals.
+//! [`encode`] works on the prepared asset, one image per task on the rayon pool, UASTC levels
+//! split further into strips ([`basis`]). That pool is the process's one bounded CPU budget:
+//! under the worker, every job's texture work shares the `--threads` pool. [`apply`] puts the
+//! results into each level's copy of the asset just before writing, after visual QA, so the
+//! renderer keeps sampling the decoded originals.
 
 use crate::asset::{Asset, Image, Texture};
 use crate::report::Warning;
