@@ -5,7 +5,7 @@
 
 use clap::Parser;
 use render_worker::cli::{Cli, Command, LogFormat, RenderArgs};
-use render_worker::render::{LazyRenderer, Renderer, TextureCache, View, ViewRequest};
+use render_worker::render::{LazyRenderer, Renderer, TextureCache, ViewRequest};
 use render_worker::settings::Settings;
 use render_worker::{Error, console, job, telemetry, thumbnail, worker};
 use std::process::ExitCode;
@@ -64,7 +64,6 @@ fn run(command: Command) -> Result<(), Error> {
 }
 
 fn render(args: RenderArgs) -> Result<(), Error> {
-    let view: View = args.view.parse().map_err(Error::Settings)?;
     let settings = Settings {
         limits: args.limits.to_limits(),
         ..Settings::default()
@@ -72,7 +71,7 @@ fn render(args: RenderArgs) -> Result<(), Error> {
     let (asset, _) = job::read_asset(&args.input, &settings)?;
     let renderer = Renderer::new(args.allow_software).map_err(|e| Error::Render(e.to_string()))?;
     let request = ViewRequest {
-        view,
+        view: args.view,
         size: args.size,
     };
     let rendered = renderer.render(&asset, &[request], &TextureCache::default(), None)?;

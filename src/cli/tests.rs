@@ -1,0 +1,142 @@
+//! Command-line parsing: typed values, their spellings, and what the delivery flags leave alone.
+
+use super::*;
+use clap::{CommandFactory, ValueEnum};
+
+fn parse(argv: &[&str]) -> std::result::Result<Cli, clap::Error> {
+    Cli::try_parse_from(["render-worker"].iter().chain(argv))
+}
+
+/// `process in.glb <args>`'s job flags.
+fn job(args: &[&str]) -> JobArgs {
+    let argv: Vec<&str> = ["process", "in.glb"].iter().chain(args).copied().collect();
+    match parse(&argv).unwrap_or_else(|e| panic!("{args:?}: {e}")).command {
+        Command::Process(p) => p.job,
+        _ => unreachable!("process parses as process"),
+    }
+}
+
+fn settings(args: &[&str]) -> Settings {
+    job(args).settings().unwrap()
+}
+
+const WORKER: [&str; 5] = ["worker", "--queue-url", "q", "--output-bucket", "b"];
+
+fn sse(args: &[&str]) -> Sse {
+    let argv: Vec<&str> = WORKER.iter().chain(args).copied().collect();
+    match parse(&argv).unwrap().command {
+        Command::Worker(w) => w.sse,
+        _ => unreachable!("worker parses as worker"),
+    }
+}
+
+fn render_view(args: &[&str]) -> View {
+    let argv: Vec<&str> = ["render", "in.glb", "-o", "x.png"]
+        .iter()
+        .chain(args)
+        .copied()
+        .collect();
+    match parse(&argv).unwrap().command {
+        Command::Render(r) => r.view,
+        _ => unreachable!("render parses as render"),
+    }
+}
+
+#[test]
+fn bad_values_are_refused_naming_the_allowed_ones() {
+    let process = |flag, value| vec!["process", "in.glb", flag, value];
+    let mut worker = WORKER.to_vec();
+    worker.extend(["--sse", "rot13"]);
+    let cases: [(Vec<&str>, &[&str]); 6] = [
+        (process("--compress", "zip"), &["none", "meshopt", "khr-meshopt"]),
+        (
+            process("--texture-format", "gif"),
+            &["keep", "ktx2", "webp", "jpeg", "png"],
+        ),
+        (
+            process("--profile", "desktop"),
+            &["web", "ar-android", "ar-ios", "thumbnail"],
+        ),
+        (
+            process("--views", "front,diagonal"),
+            &["front", "back", "left", "right", "top", "three-quarter"],
+        ),
+        (
+            vec!["render", "in.glb", "-o", "x.png", "--view", "diagonal"],
+            &["front", "three-quarter"],
+        ),
+        (worker, &["aes256", "aws:kms", "none"]),
+    ];
+    for (argv, allowed) in cases {
+        let e = parse(&argv).expect_err(&argv.join(" "));
+        assert_eq!(e.kind(), clap::error::ErrorKind::InvalidValue, "{argv:?}");
+        let message = e.to_string();
+        let bad = argv.last().unwrap().rsplit(',').next().unwrap();
+        assert!(message.contains(&format!("'{bad}'")), "{message}");
+        let flag = argv[argv.len() - 2];
+        assert!(message.contains(flag), "{message}");
+        for name in allowed {
+            assert!(message.contains(name), "{flag}: {name} missing in {message}");
+        }
+    }
+}
+
+#[test]
+fn good_values_give_the_settings_they_gave_before() {
+    for (name, c) in [
+        ("none", Compression::None),
+        ("meshopt", Compression::Meshopt),
+        ("khr-meshopt", Compression::KhrMeshopt),
+    ] {
+        assert_eq!(settings(&["--compress", name]).delivery.compress, c);
+    }
+    for (name, f) in [
+        ("keep", TextureFormat::Keep),
+        ("ktx2", TextureFormat::Ktx2),
+        ("webp", TextureFormat::Webp),
+        ("jpeg", TextureFormat::Jpeg),
+        ("png", TextureFormat::Png),
+    ] {
+        assert_eq!(settings(&["--texture-format", name]).delivery.texture_format, f);
+    }
+    for (name, p) in [
+        ("web", Profile::Web),
+        ("ar-android", Profile::ArAndroid),
+        ("ar-ios", Profile::ArIos),
+        ("thumbnail", Profile::Thumbnail),
+    ] {
+        let mut expected = Settings::default();
+        p.apply(&mut expected);
+        assert_eq!(settings(&["--profile", name]), expected, "{name}");
+    }
+    use View::*;
+    for (list, views) in [
+        ("front", vec![Front]),
+        // Spaces after the commas were accepted (an env list) and still are.
+        ("back, left,right ,top", vec![Back, Left, Right, Top]),
+        ("three-quarter,3/4", vec![ThreeQuarter, ThreeQuarter]),
+    ] {
+        assert_eq!(settings(&["--views", list]).views, views, "{list}");
+    }
+    assert_eq!(render_view(&[]), ThreeQuarter);
+    assert_eq!(render_view(&["--view", "3/4"]), ThreeQuarter);
+    assert_eq!(render_view(&["--view", "top"]), Top);
+    assert_eq!(sse(&[]), Sse::Aes256);
+    assert_eq!(sse(&["--sse", "AES256"]), Sse::Aes256);
+    assert_eq!(sse(&["--sse", "aws:kms"]), Sse::AwsKms);
+    assert_eq!(sse(&["--sse", "none"]), Sse::None);
+}
+
+/// The command line and the manifest (and job messages) spell each value the same way.
+#[test]
+fn command_line_names_are_the_serde_names() {
+    fn check<T: ValueEnum + serde::Serialize>() {
+        for v in T::value_variants() {
+            let name = v.to_possible_value().expect("no hidden variants");
+            assert_eq!(serde_json::to_value(v).unwrap(), name.get_name());
+        }
+    }
+    check::<Compression>();
+    check::<TextureFormat>();
+    check::<Profile>();
+}
