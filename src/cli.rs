@@ -214,7 +214,8 @@ pub struct JobArgs {
 }
 
 /// Quantization and compression (gltfpack's `-noq`, `-vpf`, `-vp`, `-vn`, `-vt`, `-vc`, `-af`,
-/// `-c`, `-tc`, `-ts`, `-tp`).
+/// `-c`, `-tc`, `-ts`, `-tp`). No flag has a clap default: what is left out keeps the
+/// profile's preset or [`Delivery::default`], which the `[default: ...]` of each help repeats.
 #[derive(Debug, Args)]
 pub struct DeliveryArgs {
     /// Store vertex attributes as floats (no KHR_mesh_quantization).
@@ -224,20 +225,25 @@ pub struct DeliveryArgs {
     #[arg(long, env = "RENDER_WORKER_FLOAT_POSITIONS", value_parser = BoolishValueParser::new())]
     pub float_positions: bool,
     /// Bits per position component (1-16).
-    #[arg(long, env = "RENDER_WORKER_POSITION_BITS", default_value_t = Delivery::default().position_bits)]
-    pub position_bits: u32,
+    /// [default: 14]
+    #[arg(long, env = "RENDER_WORKER_POSITION_BITS")]
+    pub position_bits: Option<u32>,
     /// Bits per normal and tangent component (1-8).
-    #[arg(long, env = "RENDER_WORKER_NORMAL_BITS", default_value_t = Delivery::default().normal_bits)]
-    pub normal_bits: u32,
+    /// [default: 8]
+    #[arg(long, env = "RENDER_WORKER_NORMAL_BITS")]
+    pub normal_bits: Option<u32>,
     /// Bits per texture coordinate component (1-16).
-    #[arg(long, env = "RENDER_WORKER_TEXCOORD_BITS", default_value_t = Delivery::default().texcoord_bits)]
-    pub texcoord_bits: u32,
+    /// [default: 12]
+    #[arg(long, env = "RENDER_WORKER_TEXCOORD_BITS")]
+    pub texcoord_bits: Option<u32>,
     /// Bits per colour component (1-8).
-    #[arg(long, env = "RENDER_WORKER_COLOR_BITS", default_value_t = Delivery::default().color_bits)]
-    pub color_bits: u32,
+    /// [default: 8]
+    #[arg(long, env = "RENDER_WORKER_COLOR_BITS")]
+    pub color_bits: Option<u32>,
     /// Animation keys per second for resampling tracks denser than that (0 keeps keys).
-    #[arg(long, env = "RENDER_WORKER_ANIMATION_FPS", default_value_t = Delivery::default().animation_fps)]
-    pub animation_fps: u32,
+    /// [default: 30]
+    #[arg(long, env = "RENDER_WORKER_ANIMATION_FPS")]
+    pub animation_fps: Option<u32>,
     /// Buffer compression.
     /// [default: none]
     #[arg(long, env = "RENDER_WORKER_COMPRESS", value_enum)]
@@ -247,8 +253,9 @@ pub struct DeliveryArgs {
     #[arg(long, env = "RENDER_WORKER_TEXTURE_FORMAT", value_enum)]
     pub texture_format: Option<TextureFormat>,
     /// Quality of lossy WebP and JPEG textures, 1-100 (normal maps get at least 90).
-    #[arg(long, env = "RENDER_WORKER_TEXTURE_QUALITY", default_value_t = Delivery::default().texture_quality)]
-    pub texture_quality: u8,
+    /// [default: 80]
+    #[arg(long, env = "RENDER_WORKER_TEXTURE_QUALITY")]
+    pub texture_quality: Option<u8>,
     /// Largest texture side in pixels; larger textures are scaled down.
     /// [default: 2048]
     #[arg(long, env = "RENDER_WORKER_MAX_TEXTURE_SIZE")]
@@ -268,17 +275,15 @@ impl DeliveryArgs {
     pub fn apply(&self, d: &mut Delivery) {
         d.quantize &= !self.no_quantize;
         d.float_positions |= self.float_positions;
-        d.position_bits = self.position_bits;
-        d.normal_bits = self.normal_bits;
-        d.texcoord_bits = self.texcoord_bits;
-        d.color_bits = self.color_bits;
-        d.animation_fps = self.animation_fps;
+        d.position_bits = self.position_bits.unwrap_or(d.position_bits);
+        d.normal_bits = self.normal_bits.unwrap_or(d.normal_bits);
+        d.texcoord_bits = self.texcoord_bits.unwrap_or(d.texcoord_bits);
+        d.color_bits = self.color_bits.unwrap_or(d.color_bits);
+        d.animation_fps = self.animation_fps.unwrap_or(d.animation_fps);
         d.compress = self.compress.unwrap_or(d.compress);
         d.texture_format = self.texture_format.unwrap_or(d.texture_format);
-        if let Some(px) = self.max_texture_size {
-            d.max_texture_size = px;
-        }
-        d.texture_quality = self.texture_quality;
+        d.max_texture_size = self.max_texture_size.unwrap_or(d.max_texture_size);
+        d.texture_quality = self.texture_quality.unwrap_or(d.texture_quality);
         d.texture_pow2 |= self.texture_pow2;
         d.fallback |= self.compress_fallback;
     }

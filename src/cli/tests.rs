@@ -140,3 +140,92 @@ fn command_line_names_are_the_serde_names() {
     check::<TextureFormat>();
     check::<Profile>();
 }
+#[test]
+fn without_flags_the_settings_are_the_defaults() {
+    assert_eq!(settings(&[]), Settings::default());
+}
+
+// Regression: `apply` overwrote the bit depths, fps and texture quality with clap's defaults,
+// so a preset's values for them were lost even when those flags were not given.
+#[test]
+fn delivery_flags_left_out_keep_the_preset() {
+    let preset = Delivery {
+        position_bits: 11,
+        normal_bits: 6,
+        texcoord_bits: 10,
+        color_bits: 5,
+        animation_fps: 15,
+        texture_quality: 60,
+        max_texture_size: 512,
+        compress: Compression::KhrMeshopt,
+        texture_format: TextureFormat::Webp,
+        ..Delivery::default()
+    };
+    let mut d = preset.clone();
+    job(&[]).delivery.apply(&mut d);
+    assert_eq!(d, preset);
+    let flags = [
+        ["--position-bits", "16"],
+        ["--normal-bits", "8"],
+        ["--texcoord-bits", "12"],
+        ["--color-bits", "8"],
+        ["--animation-fps", "0"],
+        ["--texture-quality", "95"],
+        ["--max-texture-size", "1024"],
+        ["--compress", "none"],
+        ["--texture-format", "png"],
+    ];
+    let mut d = preset.clone();
+    job(flags.as_flattened()).delivery.apply(&mut d);
+    let expected = Delivery {
+        position_bits: 16,
+        normal_bits: 8,
+        texcoord_bits: 12,
+        color_bits: 8,
+        animation_fps: 0,
+        texture_quality: 95,
+        max_texture_size: 1024,
+        compress: Compression::None,
+        texture_format: TextureFormat::Png,
+        ..preset
+    };
+    assert_eq!(d, expected);
+    // A profile is such a preset.
+    let thumbnail = settings(&["--profile", "thumbnail"]).delivery;
+    assert_eq!(thumbnail.max_texture_size, 512);
+    let overridden = settings(&["--profile", "thumbnail", "--max-texture-size", "1024"]);
+    assert_eq!(overridden.delivery.max_texture_size, 1024);
+    assert_eq!(overridden.delivery.compress, thumbnail.compress);
+}
+
+/// The delivery flags have no clap default (so a preset survives); their help states the
+/// default by hand, which must be `Delivery::default()`'s.
+#[test]
+fn help_states_the_delivery_defaults() {
+    let d = Delivery::default();
+    let cmd = Cli::command();
+    let process = cmd.find_subcommand("process").unwrap();
+    for (flag, default) in [
+        ("position-bits", d.position_bits.to_string()),
+        ("normal-bits", d.normal_bits.to_string()),
+        ("texcoord-bits", d.texcoord_bits.to_string()),
+        ("color-bits", d.color_bits.to_string()),
+        ("animation-fps", d.animation_fps.to_string()),
+        ("texture-quality", d.texture_quality.to_string()),
+        ("max-texture-size", d.max_texture_size.to_string()),
+        ("compress", "none".into()),
+        ("texture-format", "keep".into()),
+    ] {
+        let arg = process
+            .get_arguments()
+            .find(|a| a.get_long() == Some(flag))
+            .unwrap();
+        let help = arg.get_long_help().or(arg.get_help()).unwrap().to_string();
+        assert!(
+            help.contains(&format!("[default: {default}]")),
+            "--{flag}: {help}"
+        );
+    }
+    assert_eq!(d.compress, Compression::None);
+    assert_eq!(d.texture_format, TextureFormat::Keep);
+}
