@@ -6,6 +6,7 @@
 //! from problems of the environment (transient: worth retrying), which is what the CLI maps to
 //! exit codes and what a queue worker maps to "delete with a failure record" versus "retry".
 
+use crate::render::GpuError;
 use std::path::PathBuf;
 
 /// Result alias used throughout the crate.
@@ -95,9 +96,10 @@ pub enum Error {
     #[error("budget: {0}")]
     Budget(String),
 
-    /// The GPU could not render (device lost twice, validation failure, out of memory).
+    /// The GPU could not render: no usable adapter or device, a validation failure, a failed
+    /// readback (also after the one retry on a new device when the first was lost).
     #[error("render failed: {0}")]
-    Render(String),
+    Render(#[from] GpuError),
 
     /// The job was stopped before it finished (worker draining, job timeout).
     #[error("job cancelled before it finished")]
@@ -112,8 +114,8 @@ pub enum Error {
         seconds: f64,
     },
 
-    /// A bug: a job thread panicked. Retried, so a message that always panics ends in the
-    /// dead-letter queue.
+    /// A bug: a job thread panicked, or an in-memory encoding failed. Retried, so a message that
+    /// always fails so ends in the dead-letter queue.
     #[error("internal error: {0}")]
     Internal(String),
 
@@ -299,7 +301,7 @@ mod tests {
             ),
             (Error::Settings("x".into()), false),
             (Error::Budget("x".into()), false),
-            (Error::Render("x".into()), true),
+            (Error::Render(GpuError::Validation("x".into())), true),
             (Error::Cancelled, true),
             (
                 Error::TimedOut {

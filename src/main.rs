@@ -69,7 +69,7 @@ fn render(args: RenderArgs) -> Result<(), Error> {
         ..Settings::default()
     };
     let (asset, _) = job::read_asset(&args.input, &settings)?;
-    let renderer = Renderer::new(args.allow_software).map_err(|e| Error::Render(e.to_string()))?;
+    let renderer = Renderer::new(args.allow_software)?;
     let request = ViewRequest {
         view: args.view,
         size: args.size,

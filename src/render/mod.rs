@@ -83,7 +83,7 @@ impl LazyRenderer {
         if let Some(r) = self.cell.get() {
             return Ok(r);
         }
-        let r = Renderer::new(self.allow_software).map_err(|e| Error::Render(e.to_string()))?;
+        let r = Renderer::new(self.allow_software)?;
         Ok(self.cell.get_or_init(|| r))
     }
 }
@@ -159,13 +159,12 @@ impl Renderer {
             size: 64,
         };
         let r = self.render(&asset, &[request], &TextureCache::default(), None)?;
-        let centre = &r.images[0].pixels[(32 * 64 + 32) * 4..(32 * 64 + 32) * 4 + 4];
+        let at = (32 * 64 + 32) * 4;
+        let centre: [u8; 4] = r.images[0].pixels[at..at + 4].try_into().expect("4 bytes");
         if centre[3] == 255 && centre[..3].iter().any(|&c| c > 0) {
             Ok(())
         } else {
-            Err(Error::Render(format!(
-                "self-test rendered {centre:?} at the centre"
-            )))
+            Err(GpuError::SelfTest { centre }.into())
         }
     }
 
@@ -195,8 +194,7 @@ impl Renderer {
                 }
             }
         }
-        let fresh =
-            Arc::new(Context::new(self.allow_software).map_err(|e| Error::Render(e.to_string()))?);
+        let fresh = Arc::new(Context::new(self.allow_software)?);
         *self.context.lock().expect("renderer context") = fresh.clone();
         // Textures of the old device cannot be used on the new one.
         let cache = TextureCache::default();
@@ -409,9 +407,9 @@ fn render_once(
     }
     ctx.gpu.queue.submit([encoder.finish()]);
     if let Some(e) = pollster::block_on(scope.pop()) {
-        return Err(Error::Render(format!("GPU validation: {e}")));
+        return Err(GpuError::Validation(e.to_string()).into());
     }
-    let images = readback::read(device, &readbacks).map_err(Error::Render)?;
+    let images = readback::read(device, &readbacks)?;
     let gpu_ms = timer.and_then(|t| t.read(device));
     Ok(Rendered {
         images,
