@@ -5,6 +5,7 @@
 //!
 //! A missing adapter or a missing golden fails (with or without CI=true): nothing skips.
 //! `UPDATE_GOLDENS=1 cargo test goldens` rewrites them; look at every image before committing.
+//! With `CI` set it fails instead: a CI run would accept whatever it rendered.
 
 use crate::support::{features, tools};
 use render_worker::format::{self, uri::Resources};
@@ -57,6 +58,12 @@ fn save(path: &Path, img: &RgbaImage) {
 fn check(name: &str, actual: &RgbaImage) -> Option<String> {
     let path = golden_dir().join(format!("{name}.png"));
     if std::env::var_os("UPDATE_GOLDENS").is_some() {
+        assert!(
+            !tools::is_ci(),
+            "UPDATE_GOLDENS is set while CI is: goldens are rewritten only on a developer's \
+             machine, by someone who looks at every image before committing them; unset \
+             UPDATE_GOLDENS in CI"
+        );
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         save(&path, actual);
         return None;
