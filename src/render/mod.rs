@@ -90,6 +90,8 @@ impl LazyRenderer {
 
 /// Everything bound to one device; rebuilt whole when the device is lost.
 struct Context {
+    /// 1 for the renderer's first device, one more for each replacement.
+    generation: u64,
     gpu: gpu::Gpu,
     env: ibl::Environment,
     pbr: pbr::Pbr,
@@ -97,12 +99,13 @@ struct Context {
 }
 
 impl Context {
-    fn new(allow_software: bool) -> std::result::Result<Context, GpuError> {
+    fn new(allow_software: bool, generation: u64) -> std::result::Result<Context, GpuError> {
         let gpu = gpu::Gpu::new(allow_software)?;
         let env = ibl::Environment::new(&gpu.device, &gpu.queue);
         let pbr = pbr::Pbr::new(&gpu.device, &gpu.queue);
         let post = post::Post::new(&gpu.device, 1.0);
         Ok(Context {
+            generation,
             gpu,
             env,
             pbr,
@@ -135,7 +138,7 @@ impl Renderer {
     /// Creates the device (policy in `gpu`), the environment lighting and the pipelines.
     pub fn new(allow_software: bool) -> std::result::Result<Renderer, GpuError> {
         Ok(Renderer {
-            context: Mutex::new(Arc::new(Context::new(allow_software)?)),
+            context: Mutex::new(Arc::new(Context::new(allow_software, 1)?)),
             busy: Mutex::new(()),
             allow_software,
             max_texture: 2048,
@@ -145,6 +148,12 @@ impl Renderer {
     /// The adapter in use.
     pub fn adapter(&self) -> AdapterReport {
         self.current().gpu.report.clone()
+    }
+
+    /// How many devices this renderer has created: 1 from [`Renderer::new`], plus one for
+    /// every lost device it replaced.
+    pub fn generation(&self) -> u64 {
+        self.current().generation
     }
 
     fn current(&self) -> Arc<Context> {
@@ -194,7 +203,7 @@ impl Renderer {
                 }
             }
         }
-        let fresh = Arc::new(Context::new(self.allow_software)?);
+        let fresh = Arc::new(Context::new(self.allow_software, ctx.generation + 1)?);
         *self.context.lock().expect("renderer context") = fresh.clone();
         // Textures of the old device cannot be used on the new one.
         let cache = TextureCache::default();

@@ -173,8 +173,16 @@ fn corpus_models_match_their_goldens() {
 fn a_lost_device_is_recreated_and_the_render_retried() {
     let glb = features::vertex_colors().glb();
     let before = render(&glb, View::Front);
+    let generation = renderer().generation();
     renderer().simulate_device_loss();
     let after = render(&glb, View::Front);
+    // Equal images alone would also pass if the loss were ignored and the old device kept
+    // rendering; the generation shows a new device was made (exactly one: it is not lost).
+    assert_eq!(
+        renderer().generation(),
+        generation + 1,
+        "the render after the loss ran on a new device"
+    );
     assert_eq!(
         qa::flip_mean(&before, &after),
         0.0,
