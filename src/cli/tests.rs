@@ -81,43 +81,46 @@ fn bad_values_are_refused_naming_the_allowed_ones() {
     }
 }
 
+/// `flag name` gives `expected` in `field` of the settings, for each `(name, expected)`.
+fn spellings<T: PartialEq + std::fmt::Debug>(
+    flag: &str,
+    field: fn(Settings) -> T,
+    cases: impl IntoIterator<Item = (&'static str, T)>,
+) {
+    for (name, expected) in cases {
+        assert_eq!(field(settings(&[flag, name])), expected, "{flag} {name}");
+    }
+}
+
 #[test]
 fn good_values_give_the_settings_they_gave_before() {
-    for (name, c) in [
-        ("none", Compression::None),
-        ("meshopt", Compression::Meshopt),
-        ("khr-meshopt", Compression::KhrMeshopt),
-    ] {
-        assert_eq!(settings(&["--compress", name]).delivery.compress, c);
-    }
-    for (name, f) in [
-        ("keep", TextureFormat::Keep),
-        ("ktx2", TextureFormat::Ktx2),
-        ("webp", TextureFormat::Webp),
-        ("jpeg", TextureFormat::Jpeg),
-        ("png", TextureFormat::Png),
-    ] {
-        assert_eq!(settings(&["--texture-format", name]).delivery.texture_format, f);
-    }
-    for (name, p) in [
+    use Compression as C;
+    let compress = [("none", C::None), ("meshopt", C::Meshopt), ("khr-meshopt", C::KhrMeshopt)];
+    spellings("--compress", |s| s.delivery.compress, compress);
+    use TextureFormat as T;
+    let formats = [("keep", T::Keep), ("ktx2", T::Ktx2), ("webp", T::Webp)];
+    let formats = formats.into_iter().chain([("jpeg", T::Jpeg), ("png", T::Png)]);
+    spellings("--texture-format", |s| s.delivery.texture_format, formats);
+    let profiles = [
         ("web", Profile::Web),
         ("ar-android", Profile::ArAndroid),
         ("ar-ios", Profile::ArIos),
         ("thumbnail", Profile::Thumbnail),
-    ] {
-        let mut expected = Settings::default();
-        p.apply(&mut expected);
-        assert_eq!(settings(&["--profile", name]), expected, "{name}");
-    }
+    ];
+    let presets = profiles.map(|(name, p)| {
+        let mut preset = Settings::default();
+        p.apply(&mut preset);
+        (name, preset)
+    });
+    spellings("--profile", |s| s, presets);
     use View::*;
-    for (list, views) in [
+    let views = [
         ("front", vec![Front]),
         // Spaces after the commas were accepted (an env list) and still are.
         ("back, left,right ,top", vec![Back, Left, Right, Top]),
         ("three-quarter,3/4", vec![ThreeQuarter, ThreeQuarter]),
-    ] {
-        assert_eq!(settings(&["--views", list]).views, views, "{list}");
-    }
+    ];
+    spellings("--views", |s| s.views, views);
     assert_eq!(render_view(&[]), ThreeQuarter);
     assert_eq!(render_view(&["--view", "3/4"]), ThreeQuarter);
     assert_eq!(render_view(&["--view", "top"]), Top);
