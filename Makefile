@@ -23,6 +23,7 @@ test: test-deps lint
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps
 
 ## Rust is assumed (rustup). The Vulkan loader and Mesa's lavapipe render where there is no
 ## GPU; g++ builds the vendored C++ (Basis Universal, meshoptimizer); Node.js runs the Khronos

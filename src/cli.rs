@@ -1,8 +1,12 @@
 //! Command-line types: clap definitions turned into [`Settings`]; no processing logic.
 
-use crate::error::{Error, Result};
+mod values;
+
+pub use values::{Sse, ViewParser};
+
+use crate::error::Result;
 use crate::render::View;
-use crate::settings::{Delivery, Limits, Profile, Settings, parse_lods};
+use crate::settings::{Compression, Delivery, Limits, Profile, Settings, TextureFormat, parse_lods};
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -103,9 +107,9 @@ pub struct WorkerArgs {
         default_value = "http://169.254.169.254"
     )]
     pub imds_endpoint: String,
-    /// Server-side encryption of outputs: "aes256" (SSE-S3) or "aws:kms".
-    #[arg(long, env = "RENDER_WORKER_SSE", default_value = "aes256")]
-    pub sse: String,
+    /// Server-side encryption of outputs.
+    #[arg(long, env = "RENDER_WORKER_SSE", value_enum, default_value_t = Sse::Aes256)]
+    pub sse: Sse,
     /// KMS key for `--sse aws:kms` (the account's S3 key when absent).
     #[arg(long, env = "RENDER_WORKER_SSE_KMS_KEY_ID")]
     pub sse_kms_key_id: Option<String>,
@@ -128,9 +132,9 @@ pub struct RenderArgs {
     /// Width and height in pixels.
     #[arg(long, default_value_t = 1024)]
     pub size: u32,
-    /// front, back, left, right, top or three-quarter.
-    #[arg(long, default_value = "three-quarter")]
-    pub view: String,
+    /// Camera direction.
+    #[arg(long, default_value = "three-quarter", value_parser = ViewParser)]
+    pub view: View,
     /// Output file: .png (transparent) or .jpg (white background).
     #[arg(short, long)]
     pub out: PathBuf,
@@ -172,9 +176,9 @@ pub struct JobArgs {
     /// Do not render thumbnails (nor judge LODs visually).
     #[arg(long, env = "RENDER_WORKER_NO_RENDER", value_parser = BoolishValueParser::new())]
     pub no_render: bool,
-    /// Extra views rendered at 1024 px: front, back, left, right, top, three-quarter.
-    #[arg(long, env = "RENDER_WORKER_VIEWS", value_delimiter = ',')]
-    pub views: Vec<String>,
+    /// Extra views rendered at 1024 px, comma-separated.
+    #[arg(long, env = "RENDER_WORKER_VIEWS", value_delimiter = ',', value_parser = ViewParser)]
+    pub views: Vec<View>,
     /// Render a turntable of N frames (frames, sprite sheet and animated PNG).
     #[arg(long, env = "RENDER_WORKER_TURNTABLE", default_value_t = 0)]
     pub turntable: u32,
@@ -195,10 +199,9 @@ pub struct JobArgs {
     /// Geometry storage of the written files.
     #[command(flatten)]
     pub delivery: DeliveryArgs,
-    /// Target platform preset: web, ar-android, ar-ios or thumbnail (delivery settings and
-    /// budgets; explicit flags still win).
-    #[arg(long, env = "RENDER_WORKER_PROFILE")]
-    pub profile: Option<String>,
+    /// Target platform preset (delivery settings and budgets; explicit flags still win).
+    #[arg(long, env = "RENDER_WORKER_PROFILE", value_enum)]
+    pub profile: Option<Profile>,
     /// Most bytes of LOD 0; settings are searched until it fits.
     #[arg(long, env = "RENDER_WORKER_MAX_BYTES")]
     pub max_bytes: Option<u64>,
@@ -211,7 +214,8 @@ pub struct JobArgs {
 }
 
 /// Quantization and compression (gltfpack's `-noq`, `-vpf`, `-vp`, `-vn`, `-vt`, `-vc`, `-af`,
-/// `-c`, `-tc`, `-ts`, `-tp`).
+/// `-c`, `-tc`, `-ts`, `-tp`). No flag has a clap default: what is left out keeps the
+/// profile's preset or [`Delivery::default`], which the `[default: ...]` of each help repeats.
 #[derive(Debug, Args)]
 pub struct DeliveryArgs {
     /// Store vertex attributes as floats (no KHR_mesh_quantization).
@@ -221,34 +225,37 @@ pub struct DeliveryArgs {
     #[arg(long, env = "RENDER_WORKER_FLOAT_POSITIONS", value_parser = BoolishValueParser::new())]
     pub float_positions: bool,
     /// Bits per position component (1-16).
-    #[arg(long, env = "RENDER_WORKER_POSITION_BITS", default_value_t = Delivery::default().position_bits)]
-    pub position_bits: u32,
+    /// [default: 14]
+    #[arg(long, env = "RENDER_WORKER_POSITION_BITS")]
+    pub position_bits: Option<u32>,
     /// Bits per normal and tangent component (1-8).
-    #[arg(long, env = "RENDER_WORKER_NORMAL_BITS", default_value_t = Delivery::default().normal_bits)]
-    pub normal_bits: u32,
+    /// [default: 8]
+    #[arg(long, env = "RENDER_WORKER_NORMAL_BITS")]
+    pub normal_bits: Option<u32>,
     /// Bits per texture coordinate component (1-16).
-    #[arg(long, env = "RENDER_WORKER_TEXCOORD_BITS", default_value_t = Delivery::default().texcoord_bits)]
-    pub texcoord_bits: u32,
+    /// [default: 12]
+    #[arg(long, env = "RENDER_WORKER_TEXCOORD_BITS")]
+    pub texcoord_bits: Option<u32>,
     /// Bits per colour component (1-8).
-    #[arg(long, env = "RENDER_WORKER_COLOR_BITS", default_value_t = Delivery::default().color_bits)]
-    pub color_bits: u32,
+    /// [default: 8]
+    #[arg(long, env = "RENDER_WORKER_COLOR_BITS")]
+    pub color_bits: Option<u32>,
     /// Animation keys per second for resampling tracks denser than that (0 keeps keys).
-    #[arg(long, env = "RENDER_WORKER_ANIMATION_FPS", default_value_t = Delivery::default().animation_fps)]
-    pub animation_fps: u32,
-    /// Buffer compression: none, meshopt (EXT_meshopt_compression) or khr-meshopt
-    /// (KHR_meshopt_compression).
+    /// [default: 30]
+    #[arg(long, env = "RENDER_WORKER_ANIMATION_FPS")]
+    pub animation_fps: Option<u32>,
+    /// Buffer compression.
     /// [default: none]
-    #[arg(long, env = "RENDER_WORKER_COMPRESS")]
-    pub compress: Option<String>,
-    /// Texture format: keep (the input's), ktx2 (Basis Universal, KHR_texture_basisu), webp
-    /// (EXT_texture_webp, lossy or lossless), jpeg (opaque colour/data maps; PNG for the rest)
-    /// or png (lossless). An image whose re-encoding is not smaller stays as it was.
+    #[arg(long, env = "RENDER_WORKER_COMPRESS", value_enum)]
+    pub compress: Option<Compression>,
+    /// Texture format. An image whose re-encoding is not smaller stays as it was.
     /// [default: keep]
-    #[arg(long, env = "RENDER_WORKER_TEXTURE_FORMAT")]
-    pub texture_format: Option<String>,
+    #[arg(long, env = "RENDER_WORKER_TEXTURE_FORMAT", value_enum)]
+    pub texture_format: Option<TextureFormat>,
     /// Quality of lossy WebP and JPEG textures, 1-100 (normal maps get at least 90).
-    #[arg(long, env = "RENDER_WORKER_TEXTURE_QUALITY", default_value_t = Delivery::default().texture_quality)]
-    pub texture_quality: u8,
+    /// [default: 80]
+    #[arg(long, env = "RENDER_WORKER_TEXTURE_QUALITY")]
+    pub texture_quality: Option<u8>,
     /// Largest texture side in pixels; larger textures are scaled down.
     /// [default: 2048]
     #[arg(long, env = "RENDER_WORKER_MAX_TEXTURE_SIZE")]
@@ -265,27 +272,20 @@ pub struct DeliveryArgs {
 impl DeliveryArgs {
     /// Applies these flags to `d` (a profile's preset or the defaults): flags given override,
     /// flags left out keep what `d` says.
-    pub fn apply(&self, d: &mut Delivery) -> Result<()> {
+    pub fn apply(&self, d: &mut Delivery) {
         d.quantize &= !self.no_quantize;
         d.float_positions |= self.float_positions;
-        d.position_bits = self.position_bits;
-        d.normal_bits = self.normal_bits;
-        d.texcoord_bits = self.texcoord_bits;
-        d.color_bits = self.color_bits;
-        d.animation_fps = self.animation_fps;
-        if let Some(c) = &self.compress {
-            d.compress = c.parse()?;
-        }
-        if let Some(f) = &self.texture_format {
-            d.texture_format = f.parse()?;
-        }
-        if let Some(px) = self.max_texture_size {
-            d.max_texture_size = px;
-        }
-        d.texture_quality = self.texture_quality;
+        d.position_bits = self.position_bits.unwrap_or(d.position_bits);
+        d.normal_bits = self.normal_bits.unwrap_or(d.normal_bits);
+        d.texcoord_bits = self.texcoord_bits.unwrap_or(d.texcoord_bits);
+        d.color_bits = self.color_bits.unwrap_or(d.color_bits);
+        d.animation_fps = self.animation_fps.unwrap_or(d.animation_fps);
+        d.compress = self.compress.unwrap_or(d.compress);
+        d.texture_format = self.texture_format.unwrap_or(d.texture_format);
+        d.max_texture_size = self.max_texture_size.unwrap_or(d.max_texture_size);
+        d.texture_quality = self.texture_quality.unwrap_or(d.texture_quality);
         d.texture_pow2 |= self.texture_pow2;
         d.fallback |= self.compress_fallback;
-        Ok(())
     }
 }
 
@@ -334,16 +334,11 @@ impl LimitArgs {
 impl JobArgs {
     /// The job settings these flags describe.
     pub fn settings(&self) -> Result<Settings> {
-        let views = self
-            .views
-            .iter()
-            .map(|v| v.parse::<View>().map_err(Error::Settings))
-            .collect::<Result<Vec<_>>>()?;
         let mut settings = Settings {
             lods: parse_lods(&self.lod)?,
             max_error: self.error,
             render: !self.no_render,
-            views,
+            views: self.views.clone(),
             turntable: self.turntable,
             max_visual_error: self.max_visual_error,
             keep_named: !self.drop_names,
@@ -351,10 +346,10 @@ impl JobArgs {
             limits: self.limits.to_limits(),
             ..Settings::default()
         };
-        if let Some(p) = &self.profile {
-            p.parse::<Profile>()?.apply(&mut settings);
+        if let Some(p) = self.profile {
+            p.apply(&mut settings);
         }
-        self.delivery.apply(&mut settings.delivery)?;
+        self.delivery.apply(&mut settings.delivery);
         settings.budget.max_bytes = self.max_bytes.or(settings.budget.max_bytes);
         settings.budget.max_triangles = self.max_triangles.or(settings.budget.max_triangles);
         settings.validate()?;
@@ -371,3 +366,6 @@ impl InspectArgs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,6 +6,7 @@
 //! from problems of the environment (transient: worth retrying), which is what the CLI maps to
 //! exit codes and what a queue worker maps to "delete with a failure record" versus "retry".
 
+use crate::render::GpuError;
 use std::path::PathBuf;
 
 /// Result alias used throughout the crate.
@@ -102,9 +103,10 @@ pub enum Error {
     #[error("budget: {0}")]
     Budget(String),
 
-    /// The GPU could not render (device lost twice, validation failure, out of memory).
+    /// The GPU could not render: no usable adapter or device, a validation failure, a failed
+    /// readback (also after the one retry on a new device when the first was lost).
     #[error("render failed: {0}")]
-    Render(String),
+    Render(#[from] GpuError),
 
     /// The job was stopped before it finished (worker draining, job timeout).
     #[error("job cancelled before it finished")]
@@ -119,8 +121,8 @@ pub enum Error {
         seconds: f64,
     },
 
-    /// A bug: a job thread panicked. Retried, so a message that always panics ends in the
-    /// dead-letter queue.
+    /// A bug: a job thread panicked, or an in-memory encoding failed. Retried, so a message that
+    /// always fails so ends in the dead-letter queue.
     #[error("internal error: {0}")]
     Internal(String),
 
@@ -216,15 +218,26 @@ impl Error {
     ///
     /// A missing or unreadable *input* is not retryable: the same request fails the same way.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
+        // No `_` arm: a new variant must be classified here, not silently made permanent.
+        match self {
             Error::Output { .. }
-                | Error::Render(_)
-                | Error::Cancelled
-                | Error::Remote { .. }
-                | Error::TimedOut { .. }
-                | Error::Internal(_)
-        )
+            | Error::Render(_)
+            | Error::Cancelled
+            | Error::Remote { .. }
+            | Error::TimedOut { .. }
+            | Error::Internal(_) => true,
+            Error::Container { .. }
+            | Error::Json { .. }
+            | Error::Invalid { .. }
+            | Error::UnsupportedFormat { .. }
+            | Error::UnsupportedExtension(_)
+            | Error::LimitExceeded { .. }
+            | Error::Resource { .. }
+            | Error::NoSuchObject(_)
+            | Error::Input { .. }
+            | Error::Settings(_)
+            | Error::Budget(_) => false,
+        }
     }
 
     /// A stable snake_case name of the variant, for failure records and metrics.
@@ -265,6 +278,94 @@ mod tests {
             source: std::io::Error::other("disk full"),
         };
         assert!(out.is_retryable());
+    }
+
+    /// One error of every variant, with whether the worker retries it.
+    fn every_variant() -> Vec<(Error, bool)> {
+        let io = || std::io::Error::other("disk full");
+        vec![
+            (Error::container(8, "short"), false),
+            (
+                Error::Json {
+                    pointer: None,
+                    position: None,
+                    message: "x".into(),
+                },
+                false,
+            ),
+            (Error::invalid("/nodes/0", "x"), false),
+            (Error::UnsupportedExtension("VENDOR_x".into()), false),
+            (
+                Error::UnsupportedFormat {
+                    found: "a ZIP archive".into(),
+                },
+                false,
+            ),
+            (
+                Error::LimitExceeded {
+                    what: "vertices",
+                    actual: 2,
+                    limit: 1,
+                    flag: "--max-vertices",
+                },
+                false,
+            ),
+            (
+                Error::Resource {
+                    pointer: "/buffers/0".into(),
+                    uri: "a.bin".into(),
+                    reason: "missing".into(),
+                },
+                false,
+            ),
+            (Error::NoSuchObject("s3://in/a.glb".into()), false),
+            (
+                Error::Input {
+                    path: "a.glb".into(),
+                    source: io(),
+                },
+                false,
+            ),
+            (Error::Settings("x".into()), false),
+            (Error::Budget("x".into()), false),
+            (Error::Render(GpuError::Validation("x".into())), true),
+            (Error::Cancelled, true),
+            (
+                Error::TimedOut {
+                    stage: "job",
+                    seconds: 1.0,
+                },
+                true,
+            ),
+            (Error::Internal("x".into()), true),
+            (
+                Error::Remote {
+                    operation: "GetObject".into(),
+                    message: "x".into(),
+                },
+                true,
+            ),
+            (
+                Error::Output {
+                    path: "out".into(),
+                    source: io(),
+                },
+                true,
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_variant_keeps_its_retry_classification() {
+        let all = every_variant();
+        let mut codes: Vec<_> = all.iter().map(|(e, _)| e.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len(), "one case per variant");
+        for (e, retryable) in all {
+            assert_eq!(e.is_retryable(), retryable, "{}", e.code());
+            assert_eq!(e.is_bad_input(), !retryable, "{}", e.code());
+        }
     }
 
     #[test]

@@ -2,15 +2,19 @@
 //!
 //! Exit codes: 0 success; 2 bad input or usage (the same request fails again); 1 anything else
 //! (e.g. the output folder cannot be written), which may pass on retry.
+//!
+//! A process started without `XDG_RUNTIME_DIR` gets a private one, so that the graphics stack
+//! does not print an alarming but harmless line about it.
 
 use clap::Parser;
 use render_worker::cli::{Cli, Command, LogFormat, RenderArgs};
-use render_worker::render::{LazyRenderer, Renderer, TextureCache, View, ViewRequest};
+use render_worker::render::{LazyRenderer, Renderer, TextureCache, ViewRequest};
 use render_worker::settings::Settings;
 use render_worker::{Error, console, job, telemetry, thumbnail, worker};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    let _runtime_dir = private_runtime_dir();
     let cli = Cli::parse();
     let is_worker = matches!(cli.command, Command::Worker(_));
     let json = cli.log_format.map_or(is_worker, |f| f == LogFormat::Json);
@@ -26,6 +30,29 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Sets `XDG_RUNTIME_DIR` to a new private folder (mode 0700, removed when the returned guard
+/// drops) when it is unset or not an absolute path. Without it, the Wayland probe that runs
+/// while wgpu enumerates adapters prints "error: XDG_RUNTIME_DIR is invalid or not set in the
+/// environment." on every fresh machine, which reads as a failure though nothing failed.
+///
+/// Must run before any thread is spawned: it changes the process environment.
+fn private_runtime_dir() -> Option<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt;
+    let set = std::env::var_os("XDG_RUNTIME_DIR");
+    if set.is_some_and(|d| std::path::Path::new(&d).is_absolute()) {
+        return None;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("render-worker-runtime-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .ok()?;
+    // SAFETY: called first in `main`, before any thread exists that could read the
+    // environment concurrently.
+    unsafe { std::env::set_var("XDG_RUNTIME_DIR", dir.path()) };
+    Some(dir)
 }
 
 fn run(command: Command) -> Result<(), Error> {
@@ -67,16 +94,15 @@ fn run(command: Command) -> Result<(), Error> {
 }
 
 fn render(args: RenderArgs) -> Result<(), Error> {
-    let view: View = args.view.parse().map_err(Error::Settings)?;
     let settings = Settings {
         limits: args.limits.to_limits(),
         ..Settings::default()
     };
     let input = job::Input::open(&args.input, &settings.limits)?;
     let (asset, _) = job::read_asset(&input, &settings)?;
-    let renderer = Renderer::new(args.allow_software).map_err(|e| Error::Render(e.to_string()))?;
+    let renderer = Renderer::new(args.allow_software)?;
     let request = ViewRequest {
-        view,
+        view: args.view,
         size: args.size,
     };
     let rendered = renderer.render(&asset, &[request], &TextureCache::default(), None)?;

@@ -3,8 +3,9 @@
 use crate::error::{Error, Result};
 use crate::render::RgbaImage;
 
-fn encode_err(what: &str) -> impl FnOnce(png::EncodingError) -> Error + '_ {
-    move |e| Error::Render(format!("encoding {what}: {e}"))
+// Encoding an in-memory image of valid size cannot fail but through a bug: retried, as before.
+fn encode_err<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> Error + '_ {
+    move |e| Error::Internal(format!("encoding {what}: {e}"))
 }
 
 /// A straight-alpha RGBA PNG.
@@ -39,7 +40,7 @@ pub fn jpeg_on_white(img: &RgbaImage, quality: u8) -> Result<Vec<u8>> {
     let mut out = vec![];
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
         .encode(&rgb, img.width, img.height, image::ExtendedColorType::Rgb8)
-        .map_err(|e| Error::Render(format!("encoding JPEG: {e}")))?;
+        .map_err(encode_err("JPEG"))?;
     Ok(out)
 }
 

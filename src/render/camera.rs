@@ -38,6 +38,16 @@ pub enum View {
 }
 
 impl View {
+    /// Every view with a name (all but [`View::Orbit`]), in the order `--help` lists them.
+    pub const NAMED: [View; 6] = [
+        View::Front,
+        View::Back,
+        View::Left,
+        View::Right,
+        View::Top,
+        View::ThreeQuarter,
+    ];
+
     /// Azimuth and elevation in degrees.
     fn angles(self) -> (f32, f32) {
         match self {
@@ -54,14 +64,23 @@ impl View {
     /// A short name for file names and manifests.
     pub fn name(self) -> String {
         match self {
-            View::Front => "front".into(),
-            View::Back => "back".into(),
-            View::Left => "left".into(),
-            View::Right => "right".into(),
-            View::Top => "top".into(),
-            View::ThreeQuarter => "three-quarter".into(),
             View::Orbit { azimuth, elevation } => format!("orbit-{azimuth:.0}-{elevation:.0}"),
+            named => named.fixed_name().unwrap_or_default().into(),
         }
+    }
+
+    /// The name of a view of [`View::NAMED`] (what the command line accepts); `None` for an
+    /// orbit, whose name carries its angles.
+    pub fn fixed_name(self) -> Option<&'static str> {
+        Some(match self {
+            View::Front => "front",
+            View::Back => "back",
+            View::Left => "left",
+            View::Right => "right",
+            View::Top => "top",
+            View::ThreeQuarter => "three-quarter",
+            View::Orbit { .. } => return None,
+        })
     }
 }
 
@@ -74,20 +93,20 @@ impl fmt::Display for View {
 impl FromStr for View {
     type Err = String;
 
+    /// A name of [`View::NAMED`] (or `3/4` for three-quarter), surrounding spaces ignored.
     fn from_str(s: &str) -> Result<View, String> {
-        Ok(match s.trim() {
-            "front" => View::Front,
-            "back" => View::Back,
-            "left" => View::Left,
-            "right" => View::Right,
-            "top" => View::Top,
-            "three-quarter" | "3/4" => View::ThreeQuarter,
-            other => {
-                return Err(format!(
-                    "unknown view {other:?}: expected front, back, left, right, top or three-quarter"
-                ));
-            }
-        })
+        let s = match s.trim() {
+            "3/4" => "three-quarter",
+            other => other,
+        };
+        View::NAMED
+            .into_iter()
+            .find(|v| v.fixed_name() == Some(s))
+            .ok_or_else(|| {
+                format!(
+                    "unknown view {s:?}: expected front, back, left, right, top or three-quarter"
+                )
+            })
     }
 }
 

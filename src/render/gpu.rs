@@ -26,7 +26,7 @@ pub struct AdapterReport {
     pub driver: String,
 }
 
-/// Why no device could be created.
+/// Why the GPU could not render: no device could be created, or a render failed on it.
 #[derive(Debug, thiserror::Error)]
 pub enum GpuError {
     /// No adapter at all (no Vulkan loader or driver).
@@ -46,6 +46,21 @@ pub enum GpuError {
         adapter: String,
         /// wgpu's message.
         reason: String,
+    },
+    /// wgpu refused a render's commands (a bug, or a scene beyond the device's limits).
+    #[error("GPU validation: {0}")]
+    Validation(String),
+    /// Waiting for submitted work failed (the device was lost or the wait timed out).
+    #[error("waiting for the GPU: {0}")]
+    Wait(String),
+    /// A rendered image could not be mapped for reading back.
+    #[error("readback: {0}")]
+    Readback(String),
+    /// The readiness self-test's triangle did not show.
+    #[error("self-test rendered {centre:?} at the centre")]
+    SelfTest {
+        /// The centre pixel, straight-alpha sRGB RGBA.
+        centre: [u8; 4],
     },
 }
 

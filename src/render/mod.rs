@@ -83,13 +83,15 @@ impl LazyRenderer {
         if let Some(r) = self.cell.get() {
             return Ok(r);
         }
-        let r = Renderer::new(self.allow_software).map_err(|e| Error::Render(e.to_string()))?;
+        let r = Renderer::new(self.allow_software)?;
         Ok(self.cell.get_or_init(|| r))
     }
 }
 
 /// Everything bound to one device; rebuilt whole when the device is lost.
 struct Context {
+    /// 1 for the renderer's first device, one more for each replacement.
+    generation: u64,
     gpu: gpu::Gpu,
     env: ibl::Environment,
     pbr: pbr::Pbr,
@@ -97,12 +99,13 @@ struct Context {
 }
 
 impl Context {
-    fn new(allow_software: bool) -> std::result::Result<Context, GpuError> {
+    fn new(allow_software: bool, generation: u64) -> std::result::Result<Context, GpuError> {
         let gpu = gpu::Gpu::new(allow_software)?;
         let env = ibl::Environment::new(&gpu.device, &gpu.queue);
         let pbr = pbr::Pbr::new(&gpu.device, &gpu.queue);
         let post = post::Post::new(&gpu.device, 1.0);
         Ok(Context {
+            generation,
             gpu,
             env,
             pbr,
@@ -135,7 +138,7 @@ impl Renderer {
     /// Creates the device (policy in `gpu`), the environment lighting and the pipelines.
     pub fn new(allow_software: bool) -> std::result::Result<Renderer, GpuError> {
         Ok(Renderer {
-            context: Mutex::new(Arc::new(Context::new(allow_software)?)),
+            context: Mutex::new(Arc::new(Context::new(allow_software, 1)?)),
             busy: Mutex::new(()),
             allow_software,
             max_texture: 2048,
@@ -145,6 +148,12 @@ impl Renderer {
     /// The adapter in use.
     pub fn adapter(&self) -> AdapterReport {
         self.current().gpu.report.clone()
+    }
+
+    /// How many devices this renderer has created: 1 from [`Renderer::new`], plus one for
+    /// every lost device it replaced.
+    pub fn generation(&self) -> u64 {
+        self.current().generation
     }
 
     fn current(&self) -> Arc<Context> {
@@ -159,13 +168,12 @@ impl Renderer {
             size: 64,
         };
         let r = self.render(&asset, &[request], &TextureCache::default(), None)?;
-        let centre = &r.images[0].pixels[(32 * 64 + 32) * 4..(32 * 64 + 32) * 4 + 4];
+        let at = (32 * 64 + 32) * 4;
+        let centre: [u8; 4] = r.images[0].pixels[at..at + 4].try_into().expect("4 bytes");
         if centre[3] == 255 && centre[..3].iter().any(|&c| c > 0) {
             Ok(())
         } else {
-            Err(Error::Render(format!(
-                "self-test rendered {centre:?} at the centre"
-            )))
+            Err(GpuError::SelfTest { centre }.into())
         }
     }
 
@@ -195,8 +203,7 @@ impl Renderer {
                 }
             }
         }
-        let fresh =
-            Arc::new(Context::new(self.allow_software).map_err(|e| Error::Render(e.to_string()))?);
+        let fresh = Arc::new(Context::new(self.allow_software, ctx.generation + 1)?);
         *self.context.lock().expect("renderer context") = fresh.clone();
         // Textures of the old device cannot be used on the new one.
         let cache = TextureCache::default();
@@ -409,9 +416,9 @@ fn render_once(
     }
     ctx.gpu.queue.submit([encoder.finish()]);
     if let Some(e) = pollster::block_on(scope.pop()) {
-        return Err(Error::Render(format!("GPU validation: {e}")));
+        return Err(GpuError::Validation(e.to_string()).into());
     }
-    let images = readback::read(device, &readbacks).map_err(Error::Render)?;
+    let images = readback::read(device, &readbacks)?;
     let gpu_ms = timer.and_then(|t| t.read(device));
     Ok(Rendered {
         images,

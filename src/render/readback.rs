@@ -1,6 +1,8 @@
 //! Copying rendered images back to the CPU: rows padded to 256 bytes on the GPU side (WebGPU's
 //! copy alignment), unpadded here, so any width works.
 
+use super::GpuError;
+
 /// An RGBA8 image, straight alpha, sRGB-encoded colour.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RgbaImage {
@@ -54,7 +56,7 @@ pub fn copy(
 pub fn read(
     device: &wgpu::Device,
     buffers: &[(wgpu::Buffer, u32, u32)],
-) -> Result<Vec<RgbaImage>, String> {
+) -> Result<Vec<RgbaImage>, GpuError> {
     for (b, _, _) in buffers {
         b.map_async(wgpu::MapMode::Read, .., |r| {
             if let Err(e) = r {
@@ -64,13 +66,13 @@ pub fn read(
     }
     device
         .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| format!("waiting for the GPU: {e}"))?;
+        .map_err(|e| GpuError::Wait(e.to_string()))?;
     buffers
         .iter()
         .map(|(b, w, h)| {
             let view = b
                 .get_mapped_range(..)
-                .map_err(|e| format!("readback: {e}"))?;
+                .map_err(|e| GpuError::Readback(e.to_string()))?;
             let row = padded_row(*w) as usize;
             let mut pixels = Vec::with_capacity((w * h * 4) as usize);
             for y in 0..*h as usize {

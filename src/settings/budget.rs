@@ -1,7 +1,6 @@
 //! Delivery budgets and the profiles that preset them.
 
 use super::{Compression, Delivery, Settings, TextureFormat};
-use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// Limits the delivered full-detail level (LOD 0) must meet; the job searches settings until
@@ -22,8 +21,9 @@ impl Budget {
     }
 }
 
-/// Target platforms, each a preset of delivery settings and budgets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Target platforms, each a preset of delivery settings and budgets. Its command-line names are
+/// its serde names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
     /// Browsers (three.js, Babylon.js, `<model-viewer>`): Khronos 3D Commerce guidance
@@ -36,24 +36,6 @@ pub enum Profile {
     ArIos,
     /// Catalogue previews: under 200 KB, 10k triangles, 512 px textures, meshopt and KTX2.
     Thumbnail,
-}
-
-impl std::str::FromStr for Profile {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        Ok(match s {
-            "web" => Profile::Web,
-            "ar-android" => Profile::ArAndroid,
-            "ar-ios" => Profile::ArIos,
-            "thumbnail" => Profile::Thumbnail,
-            _ => {
-                return Err(Error::Settings(format!(
-                    "--profile {s:?}: expected web, ar-android, ar-ios or thumbnail"
-                )));
-            }
-        })
-    }
 }
 
 impl Profile {

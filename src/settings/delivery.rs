@@ -3,8 +3,8 @@
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-/// Buffer compression of the written GLBs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Buffer compression of the written GLBs. Its command-line names are its serde names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Compression {
     /// Plain buffer views.
@@ -18,21 +18,6 @@ pub enum Compression {
     KhrMeshopt,
 }
 
-impl std::str::FromStr for Compression {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "none" => Ok(Compression::None),
-            "meshopt" => Ok(Compression::Meshopt),
-            "khr-meshopt" => Ok(Compression::KhrMeshopt),
-            _ => Err(Error::Settings(format!(
-                "--compress {s:?}: expected none, meshopt or khr-meshopt"
-            ))),
-        }
-    }
-}
-
 impl Compression {
     /// The glTF extension that carries it, if any.
     pub fn extension(self) -> Option<&'static str> {
@@ -44,8 +29,8 @@ impl Compression {
     }
 }
 
-/// Image format of the delivered textures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Image format of the delivered textures. Its command-line names are its serde names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum TextureFormat {
     /// The input's format (re-encoded only when resized, and only when that is smaller).
@@ -62,23 +47,6 @@ pub enum TextureFormat {
     Jpeg,
     /// No extension: lossless PNG at maximum compression in the fewest channels.
     Png,
-}
-
-impl std::str::FromStr for TextureFormat {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "keep" => Ok(TextureFormat::Keep),
-            "ktx2" => Ok(TextureFormat::Ktx2),
-            "webp" => Ok(TextureFormat::Webp),
-            "jpeg" => Ok(TextureFormat::Jpeg),
-            "png" => Ok(TextureFormat::Png),
-            _ => Err(Error::Settings(format!(
-                "--texture-format {s:?}: expected keep, ktx2, webp, jpeg or png"
-            ))),
-        }
-    }
 }
 
 /// Storage of the delivered geometry. Defaults are gltfpack's (`-vp 14 -vt 12 -vn 8 -vc 8`).

@@ -119,7 +119,7 @@ async fn prepare_renderer(config: &Config) -> Result<LazyRenderer> {
     }
     let allow_software = config.allow_software;
     let made = tokio::task::spawn_blocking(move || {
-        let renderer = Renderer::new(allow_software).map_err(|e| Error::Render(e.to_string()))?;
+        let renderer = Renderer::new(allow_software)?;
         renderer.self_test()?;
         Ok::<_, Error>(renderer)
     })

@@ -5,6 +5,7 @@
 //!
 //! A missing adapter or a missing golden fails (with or without CI=true): nothing skips.
 //! `UPDATE_GOLDENS=1 cargo test goldens` rewrites them; look at every image before committing.
+//! With `CI` set it fails instead: a CI run would accept whatever it rendered.
 
 use crate::support::{features, tools};
 use render_worker::format::{self, resolve::NoFiles};
@@ -57,6 +58,12 @@ fn save(path: &Path, img: &RgbaImage) {
 fn check(name: &str, actual: &RgbaImage) -> Option<String> {
     let path = golden_dir().join(format!("{name}.png"));
     if std::env::var_os("UPDATE_GOLDENS").is_some() {
+        assert!(
+            !tools::is_ci(),
+            "UPDATE_GOLDENS is set while CI is: goldens are rewritten only on a developer's \
+             machine, by someone who looks at every image before committing them; unset \
+             UPDATE_GOLDENS in CI"
+        );
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         save(&path, actual);
         return None;
@@ -166,8 +173,16 @@ fn corpus_models_match_their_goldens() {
 fn a_lost_device_is_recreated_and_the_render_retried() {
     let glb = features::vertex_colors().glb();
     let before = render(&glb, View::Front);
+    let generation = renderer().generation();
     renderer().simulate_device_loss();
     let after = render(&glb, View::Front);
+    // Equal images alone would also pass if the loss were ignored and the old device kept
+    // rendering; the generation shows a new device was made (exactly one: it is not lost).
+    assert_eq!(
+        renderer().generation(),
+        generation + 1,
+        "the render after the loss ran on a new device"
+    );
     assert_eq!(
         qa::flip_mean(&before, &after),
         0.0,

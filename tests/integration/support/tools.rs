@@ -23,6 +23,11 @@ pub fn run(args: &[&str]) -> Output {
         .expect("render-worker runs")
 }
 
+/// True when `CI` is set to anything but empty, `false` or `0`.
+pub fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
 /// The public corpus (`../shared/corpus`, or `RENDER_WORKER_CORPUS`), when this checkout has
 /// it. CI has it (with `CI` set, a missing corpus fails the test); elsewhere the corpus cases
 /// are skipped with a note, and the suite does not depend on them alone.
@@ -32,7 +37,7 @@ pub fn corpus() -> Option<PathBuf> {
         .unwrap_or_else(|| root().join("../shared/corpus"));
     if dir.join("DamagedHelmet.glb").exists() {
         Some(dir)
-    } else if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0") {
+    } else if is_ci() {
         // CI has the corpus: its absence there is a broken setup, not a reason to skip.
         panic!("CI is set but the corpus is not at {}", dir.display());
     } else {
