@@ -321,3 +321,6 @@ fn skin_joint_positions(asset: &Asset, m: usize, world: &[Mat4]) -> Option<Vec<V
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests;

@@ -83,3 +83,6 @@ pub fn prepare(asset: &mut Asset, settings: &Settings, timings: &Timings) -> Vec
     });
     warnings
 }
+
+#[cfg(test)]
+mod test_meshes;

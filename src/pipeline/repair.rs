@@ -43,3 +43,6 @@ pub fn run(asset: &mut Asset) -> Vec<Warning> {
     }
     warnings
 }
+
+#[cfg(test)]
+mod tests;
