@@ -45,7 +45,7 @@ fn each_level_reaches_its_ratio_with_fewer_triangles_and_more_error() {
     for (k, lod) in levels.iter().enumerate() {
         let s = &lod.stats;
         assert_eq!((s.level, s.target), (k, settings.lods[k]));
-        let target = f64::from([1.0, 0.5, 0.25, 0.1][k]) * 2048.0;
+        let target = s.target.ratio(2048) * 2048.0;
         let t = s.triangles as f64;
         assert!(
             t <= target * 1.05 + 1.0 && t >= target * 0.8,
