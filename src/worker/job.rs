@@ -422,7 +422,8 @@ impl<'a> Job<'a> {
             let _entered = span.enter();
             pool.install(|| {
                 let sink = MemorySink::default();
-                let manifest = job::run(&path, &sink, &settings, Some(&renderer), &cancel)?;
+                let input = job::Input::open(&path, &settings.limits)?;
+                let manifest = job::run(&input, &sink, &settings, Some(&renderer), &cancel)?;
                 Ok((manifest, sink.into_files()))
             })
         });
