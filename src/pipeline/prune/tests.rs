@@ -14,6 +14,13 @@ fn named_image(name: &str) -> Image {
     }
 }
 
+fn keep_named(keep_named: bool) -> Settings {
+    Settings {
+        keep_named,
+        ..Settings::default()
+    }
+}
+
 /// A skin of one joint.
 fn skin(joint: usize) -> Skin {
     Skin {
@@ -80,10 +87,11 @@ fn cluttered() -> Asset {
 #[test]
 fn unreferenced_objects_go_and_the_rest_are_renumbered() {
     let mut a = cluttered();
-    let report = run(&mut a, true);
+    let report = run(&mut a, &keep_named(true));
+    assert_eq!(report.stage, "prune");
     // One mesh, camera, skin, material, texture and sampler; two images.
-    assert_eq!(report.objects, 8, "{report:?}");
-    assert_eq!(report.nodes, 0);
+    assert_eq!(report.count("objects"), 8, "{report:?}");
+    assert_eq!(report.count("nodes"), 0);
     let name = |n: &Option<String>| n.clone().unwrap_or_default();
     let names: Vec<_> = a.materials.iter().map(|m| name(&m.name)).collect();
     assert_eq!(names, ["drawn", "variant only"]);
@@ -105,7 +113,7 @@ fn unreferenced_objects_go_and_the_rest_are_renumbered() {
     assert_eq!(a.samplers.len(), 1);
     assert_eq!(name(&a.samplers[0].name), "drawn");
     // Nothing is left to prune: a second run is a no-op.
-    assert_eq!(run(&mut a, true), PruneReport::default());
+    assert_eq!(run(&mut a, &keep_named(true)), StageReport::new("prune"));
 }
 
 /// A grid primitive with every optional stream: a second UV set, tangents, a skin, a white
@@ -148,7 +156,7 @@ fn streams_nothing_reads_go_and_read_ones_stay() {
     a.images = vec![named_image("t")];
     a.skins = vec![skin(0)];
     a.nodes[1].skin = Some(0);
-    let report = run(&mut a, true);
+    let report = run(&mut a, &keep_named(true));
     let prims: Vec<&Primitive> = a.meshes.iter().map(|m| &m.primitives[0]).collect();
     assert_eq!(
         semantics(prims[0]),
@@ -179,8 +187,8 @@ fn streams_nothing_reads_go_and_read_ones_stay() {
     assert_eq!(target(prims[0]), ["POSITION"]);
     assert_eq!(target(prims[1]), ["POSITION", "TANGENT"]);
     // 5 + 1 + 6 base streams, 2 + 1 + 2 deltas.
-    assert_eq!(report.streams, 17, "{report:?}");
-    assert_eq!(report.objects, 0);
+    assert_eq!(report.count("vertex_streams"), 17, "{report:?}");
+    assert_eq!(report.count("objects"), 0);
 }
 
 fn node(name: Option<&str>, children: Vec<usize>) -> Node {
@@ -236,9 +244,9 @@ fn family() -> Asset {
 #[test]
 fn empty_nodes_go_and_every_reference_to_a_kept_node_is_renumbered() {
     let mut a = family();
-    let report = run(&mut a, true);
+    let report = run(&mut a, &keep_named(true));
     // 2, 4 and 7 go; 0 stays as the parent of a mesh, 3 for its name, 8 for its light.
-    assert_eq!(report.nodes, 3, "{report:?}");
+    assert_eq!(report.count("nodes"), 3, "{report:?}");
     let names: Vec<_> = a.nodes.iter().map(|n| n.name.as_deref()).collect();
     assert_eq!(
         names,
@@ -257,8 +265,8 @@ fn without_keep_named_names_go_and_named_empty_nodes_with_them() {
     // Flattening (1c2d254) made --drop-names drop node and mesh names; pruning does it, so
     // a named empty node is then as empty as any other.
     let mut a = family();
-    let report = run(&mut a, false);
-    assert_eq!(report.nodes, 4, "{report:?}");
+    let report = run(&mut a, &keep_named(false));
+    assert_eq!(report.count("nodes"), 4, "{report:?}");
     assert!(a.nodes.iter().all(|n| n.name.is_none()));
     assert!(a.meshes.iter().all(|m| m.name.is_none()));
     assert_eq!(a.scenes[0].nodes, [0, 4]);
