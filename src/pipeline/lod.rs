@@ -322,3 +322,6 @@ fn skin_joint_positions(asset: &Asset, m: usize, world: &[Mat4]) -> Option<Vec<V
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests;

@@ -89,3 +89,6 @@ pub fn prepare(asset: &mut Asset, settings: &Settings, timings: &Timings) -> Vec
     reports.push(run(animation::run));
     reports
 }
+
+#[cfg(test)]
+mod test_meshes;

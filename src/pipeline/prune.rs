@@ -260,3 +260,6 @@ pub fn retain_used<T>(items: &mut Vec<T>, used: &[bool]) -> Vec<Option<usize>> {
     });
     map
 }
+
+#[cfg(test)]
+mod tests;

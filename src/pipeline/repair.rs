@@ -45,3 +45,6 @@ pub fn run(asset: &mut Asset, _: &Settings) -> StageReport {
     }
     report
 }
+
+#[cfg(test)]
+mod tests;

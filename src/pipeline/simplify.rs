@@ -409,3 +409,6 @@ fn morph_locks(prim: &Primitive, extent: f32) -> Vec<SimplifyVertex> {
     }
     locks
 }
+
+#[cfg(test)]
+mod tests;

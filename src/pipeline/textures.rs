@@ -261,3 +261,6 @@ fn drop_unused_images(asset: &mut Asset) {
         t.for_each_image_mut(|i| *i = map[*i].expect("referenced image"));
     }
 }
+
+#[cfg(test)]
+mod tests;
