@@ -27,7 +27,7 @@ pub use readback::RgbaImage;
 pub use textures::TextureCache;
 
 use crate::asset::Asset;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::report::Warning;
 use std::sync::{Arc, Mutex};
 
