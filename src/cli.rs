@@ -6,7 +6,9 @@ pub use values::{Sse, ViewParser};
 
 use crate::error::Result;
 use crate::render::View;
-use crate::settings::{Compression, Delivery, Limits, Profile, Settings, TextureFormat, parse_lods};
+use crate::settings::{
+    Compression, Delivery, Limits, Profile, Settings, TextureFormat, parse_lods,
+};
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;

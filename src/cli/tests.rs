@@ -10,7 +10,10 @@ fn parse(argv: &[&str]) -> std::result::Result<Cli, clap::Error> {
 /// `process in.glb <args>`'s job flags.
 fn job(args: &[&str]) -> JobArgs {
     let argv: Vec<&str> = ["process", "in.glb"].iter().chain(args).copied().collect();
-    match parse(&argv).unwrap_or_else(|e| panic!("{args:?}: {e}")).command {
+    match parse(&argv)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+        .command
+    {
         Command::Process(p) => p.job,
         _ => unreachable!("process parses as process"),
     }
@@ -48,7 +51,10 @@ fn bad_values_are_refused_naming_the_allowed_ones() {
     let mut worker = WORKER.to_vec();
     worker.extend(["--sse", "rot13"]);
     let cases: [(Vec<&str>, &[&str]); 6] = [
-        (process("--compress", "zip"), &["none", "meshopt", "khr-meshopt"]),
+        (
+            process("--compress", "zip"),
+            &["none", "meshopt", "khr-meshopt"],
+        ),
         (
             process("--texture-format", "gif"),
             &["keep", "ktx2", "webp", "jpeg", "png"],
@@ -76,7 +82,10 @@ fn bad_values_are_refused_naming_the_allowed_ones() {
         let flag = argv[argv.len() - 2];
         assert!(message.contains(flag), "{message}");
         for name in allowed {
-            assert!(message.contains(name), "{flag}: {name} missing in {message}");
+            assert!(
+                message.contains(name),
+                "{flag}: {name} missing in {message}"
+            );
         }
     }
 }
@@ -95,11 +104,17 @@ fn spellings<T: PartialEq + std::fmt::Debug>(
 #[test]
 fn good_values_give_the_settings_they_gave_before() {
     use Compression as C;
-    let compress = [("none", C::None), ("meshopt", C::Meshopt), ("khr-meshopt", C::KhrMeshopt)];
+    let compress = [
+        ("none", C::None),
+        ("meshopt", C::Meshopt),
+        ("khr-meshopt", C::KhrMeshopt),
+    ];
     spellings("--compress", |s| s.delivery.compress, compress);
     use TextureFormat as T;
     let formats = [("keep", T::Keep), ("ktx2", T::Ktx2), ("webp", T::Webp)];
-    let formats = formats.into_iter().chain([("jpeg", T::Jpeg), ("png", T::Png)]);
+    let formats = formats
+        .into_iter()
+        .chain([("jpeg", T::Jpeg), ("png", T::Png)]);
     spellings("--texture-format", |s| s.delivery.texture_format, formats);
     let profiles = [
         ("web", Profile::Web),
