@@ -10,7 +10,6 @@
 
 use glam::Vec3;
 use render_worker::asset::Asset;
-use render_worker::asset::pose::skinned_positions;
 use render_worker::format::{read_bytes, uri::Resources};
 use render_worker::settings::Limits;
 use std::collections::HashMap;
@@ -28,32 +27,21 @@ fn read(path: &str) -> (Asset, u64) {
     (out.asset, bytes.len() as u64)
 }
 
-/// World-space triangles of every drawn triangle primitive.
+/// World-space triangles of every drawn triangle primitive, once per GPU instance.
 fn triangles(a: &Asset) -> Vec<Triangle> {
-    let world = a.world_matrices(a.default_scene().unwrap_or(0));
-    let all = a.world_matrices_all();
     let mut out = vec![];
-    for (n, node) in a.nodes.iter().enumerate() {
-        let (Some(m), Some(mesh)) = (world.get(n).copied().flatten(), node.mesh) else {
-            continue;
-        };
-        for p in &a.meshes[mesh].primitives {
+    for drawn in a.drawn_in_scene() {
+        for p in &a.meshes[drawn.mesh].primitives {
             let Some(indices) = p.indices.as_ref().filter(|_| p.triangle_count() > 0) else {
                 continue;
             };
-            let v: Vec<Vec3> = match node.skin {
-                Some(s) => skinned_positions(p, &a.joint_matrices(&a.skins[s], &all)),
-                None => p
-                    .positions()
-                    .iter()
-                    .map(|q| m.transform_point3(Vec3::from(*q)))
-                    .collect(),
-            };
-            out.extend(
-                indices
-                    .chunks_exact(3)
-                    .map(|t| [0, 1, 2].map(|k| v[t[k] as usize])),
-            );
+            for v in drawn.world_positions(p) {
+                out.extend(
+                    indices
+                        .chunks_exact(3)
+                        .map(|t| [0, 1, 2].map(|k| v[t[k] as usize])),
+                );
+            }
         }
     }
     out
@@ -162,6 +150,16 @@ fn distances(from: &[Triangle], to: &Grid) -> Vec<f32> {
         .collect()
 }
 
+/// Distances from the candidate surface to the reference (`grid`) and back.
+fn symmetric_distances(reference: &[Triangle], grid: &Grid, candidate: &[Triangle]) -> Vec<f32> {
+    let mut d = distances(candidate, grid);
+    d.extend(distances(
+        reference,
+        &Grid::new(candidate.to_vec(), grid.cell),
+    ));
+    d
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (original, _) = read(&args[0]);
@@ -171,9 +169,7 @@ fn main() {
     let reference_grid = Grid::new(reference.clone(), cell);
     for path in &args[1..] {
         let (candidate, bytes) = read(path);
-        let tris = triangles(&candidate);
-        let mut d = distances(&tris, &reference_grid);
-        d.extend(distances(&reference, &Grid::new(tris.clone(), cell)));
+        let d = symmetric_distances(&reference, &reference_grid, &triangles(&candidate));
         let mean = d.iter().map(|&x| f64::from(x)).sum::<f64>() / d.len().max(1) as f64;
         let max = d.iter().copied().fold(0.0f32, f32::max);
         println!(
