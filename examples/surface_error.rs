@@ -181,3 +181,55 @@ fn main() {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use render_worker::asset::{
+        Attribute, AttributeData, InstanceAttribute, Mesh, Node, Primitive, Scene, Semantic,
+    };
+
+    /// One triangle drawn as two GPU instances, at x = 0 and x = `second`.
+    fn instanced(second: f32) -> Asset {
+        let triangle = Primitive {
+            attributes: vec![Attribute {
+                semantic: Semantic::Position,
+                data: AttributeData::new_float(3, vec![0., 0., 0., 1., 0., 0., 0., 1., 0.]),
+            }],
+            indices: Some(vec![0, 1, 2]),
+            ..Primitive::default()
+        };
+        Asset {
+            scenes: vec![Scene {
+                nodes: vec![0],
+                ..Scene::default()
+            }],
+            nodes: vec![Node {
+                mesh: Some(0),
+                instancing: vec![InstanceAttribute {
+                    name: "TRANSLATION".into(),
+                    data: AttributeData::new_float(3, vec![0., 0., 0., second, 0., 0.]),
+                }],
+                ..Node::default()
+            }],
+            meshes: vec![Mesh {
+                primitives: vec![triangle],
+                ..Mesh::default()
+            }],
+            ..Asset::default()
+        }
+    }
+
+    // Regression: the tool measured an instanced mesh once, at its node, ignoring
+    // EXT_mesh_gpu_instancing: it found one triangle here, and moving an instance by 1 measured
+    // as no error at all.
+    #[test]
+    fn every_gpu_instance_is_measured() {
+        let reference = triangles(&instanced(10.));
+        assert_eq!(reference.len(), 2, "one triangle per instance");
+        let grid = Grid::new(reference.clone(), 1.0);
+        let d = symmetric_distances(&reference, &grid, &triangles(&instanced(11.)));
+        let max = d.iter().copied().fold(0.0f32, f32::max);
+        assert_eq!(max, 1.0, "the moved instance is 1 away");
+    }
+}

@@ -160,7 +160,15 @@ mod tests {
                 nodes: vec![0, 1, 2],
                 ..Scene::default()
             }],
-            nodes: vec![instanced, skinned, joint, Node::default()],
+            nodes: vec![
+                instanced,
+                skinned,
+                joint,
+                Node {
+                    mesh: Some(0),
+                    ..Node::default()
+                },
+            ],
             meshes: vec![Mesh {
                 primitives: vec![skinned_strip()],
                 ..Mesh::default()
