@@ -10,7 +10,6 @@
 
 use glam::Vec3;
 use render_worker::asset::Asset;
-use render_worker::asset::pose::skinned_positions;
 use render_worker::format::{read_bytes, resolve::Folder};
 use render_worker::settings::Limits;
 use std::collections::HashMap;
@@ -28,32 +27,21 @@ fn read(path: &str) -> (Asset, u64) {
     (out.asset, bytes.len() as u64)
 }
 
-/// World-space triangles of every drawn triangle primitive.
+/// World-space triangles of every drawn triangle primitive, once per GPU instance.
 fn triangles(a: &Asset) -> Vec<Triangle> {
-    let world = a.world_matrices(a.default_scene().unwrap_or(0));
-    let all = a.world_matrices_all();
     let mut out = vec![];
-    for (n, node) in a.nodes.iter().enumerate() {
-        let (Some(m), Some(mesh)) = (world.get(n).copied().flatten(), node.mesh) else {
-            continue;
-        };
-        for p in &a.meshes[mesh].primitives {
+    for drawn in a.drawn_in_scene() {
+        for p in &a.meshes[drawn.mesh].primitives {
             let Some(indices) = p.indices.as_ref().filter(|_| p.triangle_count() > 0) else {
                 continue;
             };
-            let v: Vec<Vec3> = match node.skin {
-                Some(s) => skinned_positions(p, &a.joint_matrices(&a.skins[s], &all)),
-                None => p
-                    .positions()
-                    .iter()
-                    .map(|q| m.transform_point3(Vec3::from(*q)))
-                    .collect(),
-            };
-            out.extend(
-                indices
-                    .chunks_exact(3)
-                    .map(|t| [0, 1, 2].map(|k| v[t[k] as usize])),
-            );
+            for v in drawn.world_positions(p) {
+                out.extend(
+                    indices
+                        .chunks_exact(3)
+                        .map(|t| [0, 1, 2].map(|k| v[t[k] as usize])),
+                );
+            }
         }
     }
     out
@@ -162,6 +150,16 @@ fn distances(from: &[Triangle], to: &Grid) -> Vec<f32> {
         .collect()
 }
 
+/// Distances from the candidate surface to the reference (`grid`) and back.
+fn symmetric_distances(reference: &[Triangle], grid: &Grid, candidate: &[Triangle]) -> Vec<f32> {
+    let mut d = distances(candidate, grid);
+    d.extend(distances(
+        reference,
+        &Grid::new(candidate.to_vec(), grid.cell),
+    ));
+    d
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (original, _) = read(&args[0]);
@@ -171,9 +169,7 @@ fn main() {
     let reference_grid = Grid::new(reference.clone(), cell);
     for path in &args[1..] {
         let (candidate, bytes) = read(path);
-        let tris = triangles(&candidate);
-        let mut d = distances(&tris, &reference_grid);
-        d.extend(distances(&reference, &Grid::new(tris.clone(), cell)));
+        let d = symmetric_distances(&reference, &reference_grid, &triangles(&candidate));
         let mean = d.iter().map(|&x| f64::from(x)).sum::<f64>() / d.len().max(1) as f64;
         let max = d.iter().copied().fold(0.0f32, f32::max);
         println!(
@@ -183,5 +179,57 @@ fn main() {
             mean / f64::from(diagonal),
             max / diagonal
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use render_worker::asset::{
+        Attribute, AttributeData, InstanceAttribute, Mesh, Node, Primitive, Scene, Semantic,
+    };
+
+    /// One triangle drawn as two GPU instances, at x = 0 and x = `second`.
+    fn instanced(second: f32) -> Asset {
+        let triangle = Primitive {
+            attributes: vec![Attribute {
+                semantic: Semantic::Position,
+                data: AttributeData::new_float(3, vec![0., 0., 0., 1., 0., 0., 0., 1., 0.]),
+            }],
+            indices: Some(vec![0, 1, 2]),
+            ..Primitive::default()
+        };
+        Asset {
+            scenes: vec![Scene {
+                nodes: vec![0],
+                ..Scene::default()
+            }],
+            nodes: vec![Node {
+                mesh: Some(0),
+                instancing: vec![InstanceAttribute {
+                    name: "TRANSLATION".into(),
+                    data: AttributeData::new_float(3, vec![0., 0., 0., second, 0., 0.]),
+                }],
+                ..Node::default()
+            }],
+            meshes: vec![Mesh {
+                primitives: vec![triangle],
+                ..Mesh::default()
+            }],
+            ..Asset::default()
+        }
+    }
+
+    // Regression: the tool measured an instanced mesh once, at its node, ignoring
+    // EXT_mesh_gpu_instancing: it found one triangle here, and moving an instance by 1 measured
+    // as no error at all.
+    #[test]
+    fn every_gpu_instance_is_measured() {
+        let reference = triangles(&instanced(10.));
+        assert_eq!(reference.len(), 2, "one triangle per instance");
+        let grid = Grid::new(reference.clone(), 1.0);
+        let d = symmetric_distances(&reference, &grid, &triangles(&instanced(11.)));
+        let max = d.iter().copied().fold(0.0f32, f32::max);
+        assert_eq!(max, 1.0, "the moved instance is 1 away");
     }
 }

@@ -12,8 +12,10 @@
 mod animation;
 mod material;
 mod mesh;
+pub mod placement;
 pub mod pose;
 mod scene;
+pub mod skinning;
 mod stats;
 mod texture;
 mod texture_info;
@@ -24,6 +26,7 @@ pub use mesh::{
     Attribute, AttributeData, Component, Format, Mesh, Mode, Primitive, Semantic, VariantMapping,
     weight_sum_tolerance,
 };
+pub use placement::{Drawn, Placement};
 pub use pose::Mat4Ext;
 pub use scene::{Camera, InstanceAttribute, Node, Scene, Skin};
 pub use stats::{Bounds, Counts};

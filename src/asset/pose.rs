@@ -1,36 +1,17 @@
-//! The scene in its rest pose: world matrices of nodes and skinned vertex positions.
+//! World matrices of nodes and joints, from the node transforms as written in the file (the rest
+//! pose, no animation applied) or from a posed copy of the nodes.
 //!
-//! "Rest pose" is the node transforms as written in the file (no animation applied). Skinned
-//! meshes ignore their own node's transform and follow their joints, as glTF specifies.
+//! What is drawn with these matrices (rigid instances or skinned vertices) is
+//! [`super::placement`]'s business.
 
-use super::{Asset, Node, Primitive, Semantic, Skin};
-use glam::{Mat4, Vec3, Vec4};
+use super::{Asset, Node, Skin};
+use glam::{Mat4, Vec3};
 
 impl Asset {
-    /// World matrix of every node reachable from `scene`'s roots; `None` for the others.
-    ///
-    /// Precondition: the node graph is a forest (the reader rejects cycles and shared children).
-    pub fn world_matrices(&self, scene: usize) -> Vec<Option<Mat4>> {
-        let roots = self.scenes.get(scene).map_or(&[][..], |s| &s.nodes[..]);
-        world_of(&self.nodes, roots)
-    }
-
     /// World matrix of every node, treating every parentless node as a root (so joints outside
     /// the scene still get a pose).
     pub fn world_matrices_all(&self) -> Vec<Mat4> {
-        let mut has_parent = vec![false; self.nodes.len()];
-        for node in &self.nodes {
-            for &c in &node.children {
-                if let Some(p) = has_parent.get_mut(c) {
-                    *p = true;
-                }
-            }
-        }
-        let roots: Vec<usize> = (0..self.nodes.len()).filter(|&n| !has_parent[n]).collect();
-        world_of(&self.nodes, &roots)
-            .into_iter()
-            .map(|m| m.unwrap_or(Mat4::IDENTITY))
-            .collect()
+        rest_of(&self.nodes)
     }
 
     /// Joint matrices of `skin` (joint world matrix times inverse bind matrix), in joint order.
@@ -50,6 +31,49 @@ impl Asset {
     }
 }
 
+impl Skin {
+    /// Bind-pose position of every joint in the skinned mesh's space, in joint order: the
+    /// translation of the inverse of its inverse bind matrix, or of its world matrix in `world`
+    /// (one per node, e.g. [`Asset::world_matrices_all`]) when the skin has none.
+    ///
+    /// Precondition: every joint is a node index below `world.len()`.
+    pub fn bind_joint_positions(&self, world: &[Mat4]) -> Vec<Vec3> {
+        self.joints
+            .iter()
+            .enumerate()
+            .map(|(j, &node)| {
+                match self.inverse_bind_matrices.as_ref().and_then(|m| m.get(j)) {
+                    // The inverse of the inverse bind matrix places the joint in mesh space.
+                    Some(ibm) => Mat4::from_cols_array(ibm).inverse().w_axis.truncate(),
+                    None => world[node].w_axis.truncate(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// World matrix of every node of `nodes` (the asset's or a posed copy), every parentless node a
+/// root.
+pub fn rest_of(nodes: &[Node]) -> Vec<Mat4> {
+    world_of(nodes, &parentless(nodes))
+        .into_iter()
+        .map(|m| m.unwrap_or(Mat4::IDENTITY))
+        .collect()
+}
+
+/// Indices of the nodes that are no node's child.
+pub fn parentless(nodes: &[Node]) -> Vec<usize> {
+    let mut has_parent = vec![false; nodes.len()];
+    for node in nodes {
+        for &c in &node.children {
+            if let Some(p) = has_parent.get_mut(c) {
+                *p = true;
+            }
+        }
+    }
+    (0..nodes.len()).filter(|&n| !has_parent[n]).collect()
+}
+
 /// World matrices of `nodes` reachable from `roots` (`None` for the others); the nodes may be
 /// a posed copy of an asset's.
 pub fn world_of(nodes: &[Node], roots: &[usize]) -> Vec<Option<Mat4>> {
@@ -67,48 +91,6 @@ pub fn world_of(nodes: &[Node], roots: &[usize]) -> Vec<Option<Mat4>> {
         stack.extend(node.children.iter().map(|&c| (c, m)));
     }
     world
-}
-
-/// Positions of `prim` deformed by `joints` (from [`Asset::joint_matrices`]), in world space.
-///
-/// Every `JOINTS_n`/`WEIGHTS_n` pair contributes; vertices whose weights sum to zero keep their
-/// bind position. Joint indices past `joints` are ignored.
-pub fn skinned_positions(prim: &Primitive, joints: &[Mat4]) -> Vec<Vec3> {
-    let positions = prim.positions();
-    let mut sets = vec![];
-    for n in 0.. {
-        match (
-            prim.attribute(&Semantic::Joints(n)),
-            prim.attribute(&Semantic::Weights(n)),
-        ) {
-            (Some(j), Some(w)) => sets.push((j, w)),
-            _ => break,
-        }
-    }
-    positions
-        .iter()
-        .enumerate()
-        .map(|(v, p)| {
-            let p = Vec4::new(p[0], p[1], p[2], 1.0);
-            let mut acc = Vec4::ZERO;
-            let mut total = 0.0;
-            for (j, w) in &sets {
-                for (&joint, &weight) in j.get(v).iter().zip(w.get(v)) {
-                    if weight != 0.0
-                        && let Some(m) = joints.get(joint as usize)
-                    {
-                        acc += weight * (*m * p);
-                        total += weight;
-                    }
-                }
-            }
-            if total > 0.0 {
-                (acc / total).truncate()
-            } else {
-                p.truncate()
-            }
-        })
-        .collect()
 }
 
 /// Matrix helpers the scene model needs.

@@ -1,6 +1,6 @@
 //! Counts and bounds of an asset, as reported in the manifest and by `inspect`.
 
-use super::{Asset, Mode, pose::skinned_positions};
+use super::{Asset, Mode, Placement, skinning::skinned_positions};
 use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
@@ -98,32 +98,22 @@ impl Asset {
     /// World-space bounds of the default scene in its rest pose (skinned meshes posed by their
     /// joints, GPU instances included). `None` when nothing with positions is in the scene.
     pub fn bounds(&self) -> Option<Bounds> {
-        let scene = self.default_scene()?;
-        let world = self.world_matrices(scene);
-        let all = self.world_matrices_all();
         let mut acc = None;
-        for (n, node) in self.nodes.iter().enumerate() {
-            let (Some(m), Some(mesh)) = (world[n], node.mesh.and_then(|m| self.meshes.get(m)))
-            else {
-                continue;
-            };
-            let skin = node.skin.and_then(|s| self.skins.get(s));
-            let instances = node.instance_matrices();
-            for prim in &mesh.primitives {
-                match skin {
-                    Some(skin) => {
-                        let joints = self.joint_matrices(skin, &all);
-                        for p in skinned_positions(prim, &joints) {
+        for drawn in self.drawn_in_scene() {
+            for prim in &self.meshes[drawn.mesh].primitives {
+                match &drawn.placement {
+                    Placement::Skinned { joints, .. } => {
+                        for p in skinned_positions(prim, joints) {
                             Bounds::extend(&mut acc, p);
                         }
                     }
-                    None => {
+                    Placement::Rigid(instances) => {
                         let Some((lo, hi)) = local_box(prim.positions()) else {
                             continue;
                         };
-                        for inst in &instances {
+                        for inst in instances {
                             for corner in box_corners(lo, hi) {
-                                Bounds::extend(&mut acc, (m * *inst).transform_point3(corner));
+                                Bounds::extend(&mut acc, inst.transform_point3(corner));
                             }
                         }
                     }

@@ -13,7 +13,7 @@
 //! to which the level differs from the original by less than one pixel.
 
 use super::simplify::Simplifier;
-use crate::asset::{Asset, Mat4Ext};
+use crate::asset::Asset;
 use crate::error::{Error, Result};
 use crate::report::{Timings, Warning};
 use crate::settings::{LodTarget, Settings};
@@ -277,23 +277,9 @@ fn prepare_chains(base: &Asset, settings: &Settings) -> Vec<Chain> {
 
 /// Largest world scale each mesh is drawn with (1 for meshes no node draws).
 fn mesh_scales(asset: &Asset) -> Vec<f32> {
-    let world = asset.world_matrices_all();
     let mut scales = vec![0.0f32; asset.meshes.len()];
-    for (n, node) in asset.nodes.iter().enumerate() {
-        let Some(m) = node.mesh else { continue };
-        let s = match node.skin.and_then(|s| asset.skins.get(s)) {
-            Some(skin) => asset
-                .joint_matrices(skin, &world)
-                .iter()
-                .map(Mat4::max_scale)
-                .fold(0.0, f32::max),
-            None => node
-                .instance_matrices()
-                .iter()
-                .map(|i| (world[n] * *i).max_scale())
-                .fold(0.0, f32::max),
-        };
-        scales[m] = scales[m].max(s);
+    for drawn in asset.drawn_anywhere() {
+        scales[drawn.mesh] = scales[drawn.mesh].max(drawn.placement.max_scale());
     }
     scales
         .into_iter()
@@ -308,19 +294,7 @@ fn skin_joint_positions(asset: &Asset, m: usize, world: &[Mat4]) -> Option<Vec<V
         .iter()
         .find(|n| n.mesh == Some(m) && n.skin.is_some())
         .and_then(|n| asset.skins.get(n.skin?))?;
-    Some(
-        skin.joints
-            .iter()
-            .enumerate()
-            .map(|(j, &node)| {
-                match skin.inverse_bind_matrices.as_ref().and_then(|m| m.get(j)) {
-                    // The inverse of the inverse bind matrix places the joint in mesh space.
-                    Some(ibm) => Mat4::from_cols_array(ibm).inverse().w_axis.truncate(),
-                    None => world[node].w_axis.truncate(),
-                }
-            })
-            .collect(),
-    )
+    Some(skin.bind_joint_positions(world))
 }
 
 #[cfg(test)]

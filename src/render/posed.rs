@@ -3,9 +3,10 @@
 //! missing normals made flat and missing tangents generated with MikkTSpace where a normal map
 //! needs them. The result is one interleaved vertex array per primitive instance.
 
-use crate::asset::{Asset, AttributeData, Mode, Node, Primitive, Semantic, pose::world_of};
+use crate::asset::skinning::Skinning;
+use crate::asset::{Asset, AttributeData, Mode, Node, Placement, Primitive, Semantic, placement};
 use crate::report::Warning;
-use glam::{Mat3, Mat4, Vec3};
+use glam::{Mat4, Vec3};
 
 /// One vertex as the PBR shader reads it (72 bytes).
 #[repr(C)]
@@ -58,24 +59,19 @@ pub fn pose(asset: &Asset) -> Posed {
         .default_scene()
         .and_then(|s| asset.scenes.get(s))
         .map_or(&[][..], |s| &s.nodes[..]);
-    let world = world_of(&nodes, roots);
-    let all_roots: Vec<usize> = parentless(&nodes);
-    let rest: Vec<Mat4> = world_of(&nodes, &all_roots)
-        .into_iter()
-        .map(|m| m.unwrap_or(Mat4::IDENTITY))
-        .collect();
     let mut primitives = vec![];
     let mut warnings = vec![];
-    for (n, node) in nodes.iter().enumerate() {
-        let (Some(model), Some(m)) = (world[n], node.mesh) else {
-            continue;
-        };
+    for drawn in placement::drawn(asset, &nodes, roots) {
+        let m = drawn.mesh;
         let mesh = &asset.meshes[m];
-        let weights = node.weights.as_deref().unwrap_or(&mesh.weights);
-        let joints = node
-            .skin
-            .and_then(|s| asset.skins.get(s))
-            .map(|skin| asset.joint_matrices(skin, &rest));
+        let weights = nodes[drawn.node]
+            .weights
+            .as_deref()
+            .unwrap_or(&mesh.weights);
+        let joints = match &drawn.placement {
+            Placement::Skinned { joints, .. } => Some(&joints[..]),
+            Placement::Rigid(_) => None,
+        };
         for (p, prim) in mesh.primitives.iter().enumerate() {
             if prim.positions().is_empty() {
                 continue;
@@ -84,27 +80,22 @@ pub fn pose(asset: &Asset) -> Posed {
                 .material
                 .and_then(|i| asset.materials.get(i))
                 .and_then(|mat| mat.normal_texture.as_ref().map(|t| t.uv_set()));
-            let mut posed = pose_primitive(prim, weights, joints.as_deref(), needs_tangents);
-            if let Some(w) = posed.1 {
+            let (posed, repair) = pose_primitive(prim, weights, joints, needs_tangents);
+            if let Some(w) = repair {
                 warnings.push(Warning::at(
                     "RENDER_GEOMETRY_REPAIRED",
                     format!("/meshes/{m}/primitives/{p}"),
                     w,
                 ));
             }
-            posed.0.model = if joints.is_some() {
-                Mat4::IDENTITY
-            } else {
-                model
-            };
-            for inst in node.instance_matrices() {
+            for &model in drawn.placement.instances() {
                 primitives.push(PosedPrimitive {
-                    vertices: posed.0.vertices.clone(),
-                    indices: posed.0.indices.clone(),
-                    mode: posed.0.mode,
-                    model: posed.0.model * inst,
+                    vertices: posed.vertices.clone(),
+                    indices: posed.indices.clone(),
+                    mode: posed.mode,
+                    model,
                     material: prim.material,
-                    flat: posed.0.flat,
+                    flat: posed.flat,
                 });
             }
         }
@@ -115,18 +106,6 @@ pub fn pose(asset: &Asset) -> Posed {
         sphere,
         warnings,
     }
-}
-
-fn parentless(nodes: &[Node]) -> Vec<usize> {
-    let mut child = vec![false; nodes.len()];
-    for n in nodes {
-        for &c in &n.children {
-            if let Some(x) = child.get_mut(c) {
-                *x = true;
-            }
-        }
-    }
-    (0..nodes.len()).filter(|&n| !child[n]).collect()
 }
 
 /// The nodes with the first animation applied at its first key time.
@@ -286,35 +265,16 @@ fn apply_morphs(prim: &Primitive, weights: &[f32], vertices: &mut [Vertex]) {
     }
 }
 
-/// Linear blend skinning into world space (weights renormalized, as viewers do).
+/// Linear blend skinning into world space (the kernel that bounds use too).
 fn skin(prim: &Primitive, joints: &[Mat4], vertices: &mut [Vertex]) {
-    let sets: Vec<_> = (0..)
-        .map_while(|k| {
-            Some((
-                prim.attribute(&Semantic::Joints(k))?,
-                prim.attribute(&Semantic::Weights(k))?,
-            ))
-        })
-        .collect();
+    let skinning = Skinning::new(prim, joints);
     for (v, vert) in vertices.iter_mut().enumerate() {
-        let mut m = Mat4::ZERO;
-        let mut total = 0.0;
-        for (j, w) in &sets {
-            for (&joint, &weight) in j.get(v).iter().zip(w.get(v)) {
-                if let (true, Some(jm)) = (weight != 0.0, joints.get(joint as usize)) {
-                    m += *jm * weight;
-                    total += weight;
-                }
-            }
-        }
-        if total <= 0.0 {
+        let Some(m) = skinning.matrix(v) else {
             continue;
-        }
-        let m = m * (1.0 / total);
-        let n3 = Mat3::from_mat4(m).inverse().transpose();
-        vert.position = m.transform_point3(Vec3::from(vert.position)).into();
-        vert.normal = (n3 * Vec3::from(vert.normal)).normalize_or_zero().into();
-        let t = Mat3::from_mat4(m) * Vec3::from_slice(&vert.tangent[..3]);
+        };
+        vert.position = m.point(Vec3::from(vert.position)).into();
+        vert.normal = m.normal(Vec3::from(vert.normal)).into();
+        let t = m.vector(Vec3::from_slice(&vert.tangent[..3]));
         vert.tangent = [t.x, t.y, t.z, vert.tangent[3]];
     }
 }

@@ -6,8 +6,7 @@
 use crate::support::builder::Builder;
 use crate::support::{check, features, scenes, tools};
 use glam::Vec3;
-use render_worker::asset::pose::skinned_positions;
-use render_worker::asset::{Asset, Semantic};
+use render_worker::asset::{Asset, Placement, Semantic};
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,37 +24,21 @@ const VARIANTS: &[(&str, &[&str])] = &[
 ];
 
 /// World-space vertex positions of every drawn primitive (skinned ones through their joints),
-/// plus, for morphed meshes, the positions with the first target fully applied.
+/// plus, for morphed rigid meshes, the positions with the first target fully applied.
 fn world_points(a: &Asset) -> Vec<Vec3> {
-    let scene = a.default_scene().unwrap();
-    let world = a.world_matrices(scene);
-    let all = a.world_matrices_all();
     let mut out = vec![];
-    for (n, node) in a.nodes.iter().enumerate() {
-        let (Some(m), Some(mesh)) = (world[n], node.mesh) else {
-            continue;
-        };
-        for p in &a.meshes[mesh].primitives {
-            if let Some(skin) = node.skin {
-                out.extend(skinned_positions(
-                    p,
-                    &a.joint_matrices(&a.skins[skin], &all),
-                ));
+    for drawn in a.drawn_in_scene() {
+        for p in &a.meshes[drawn.mesh].primitives {
+            out.extend(drawn.world_positions(p).concat());
+            let (Placement::Rigid(instances), Some(t)) = (&drawn.placement, p.targets.first())
+            else {
                 continue;
-            }
-            // GPU instances apply before the node (their transforms carry the dequantization
-            // of instanced meshes).
-            for m in node.instance_matrices().into_iter().map(|i| m * i) {
-                let local = p.positions().iter().map(|v| Vec3::from(*v));
-                out.extend(local.clone().map(|v| m.transform_point3(v)));
-                if let Some(t) = p.targets.first() {
-                    let d = t.iter().find(|a| a.semantic == Semantic::Position).unwrap();
-                    out.extend(
-                        local
-                            .enumerate()
-                            .map(|(i, v)| m.transform_point3(v + Vec3::from_slice(d.data.get(i)))),
-                    );
-                }
+            };
+            let d = t.iter().find(|a| a.semantic == Semantic::Position).unwrap();
+            for m in instances {
+                out.extend(p.positions().iter().enumerate().map(|(i, v)| {
+                    m.transform_point3(Vec3::from(*v) + Vec3::from_slice(d.data.get(i)))
+                }));
             }
         }
     }
