@@ -69,7 +69,8 @@ test-deps: system-deps
 bench:
 	$(CARGO) bench --bench process
 
-## Side-by-side timing and peak memory against gltfpack on the 1.1M-triangle bunny.
+## Side-by-side timing and peak memory against gltfpack on the 1.1M-triangle bunny
+## (OLD=/path/to/render-worker also times an earlier build of ours in the same rounds).
 bench-peers: test-deps
 	$(CARGO) build --release
 	python3 bench/compare.py

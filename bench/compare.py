@@ -4,6 +4,8 @@
 Runs each command RUNS times (alternating, to share the machine's noise), prints median wall
 time and peak RSS of each and the ratios. gltfpack is the npm build (WebAssembly, about 1.7x
 slower than native gltfpack); `GLTFPACK=/path/to/native` compares with a native binary.
+`OLD=/path/to/render-worker` also runs an earlier build of ours in the same rounds and prints
+new/old ratios (a refactor must not be slower).
 
     python3 bench/compare.py [model.glb] [runs]
 """
@@ -16,11 +18,20 @@ ours = os.path.join(root, "target/release/render-worker")
 gltfpack = os.environ.get("GLTFPACK") or os.path.join(root, "tools/validator/node_modules/.bin/gltfpack")
 out = tempfile.mkdtemp()
 
+old = os.environ.get("OLD")
+ONE, CHAIN = ["--lod", "0.5"], ["--lod", "1,0.5,0.25,0.1"]
+
+def ours_cmd(binary, lods):
+    return [binary, "process", model, "--out", out, *lods, "--no-render", "--json"]
+
 commands = {
-    "render-worker --lod 0.5": [ours, "process", model, "--out", out, "--lod", "0.5", "--no-render", "--json"],
-    "render-worker --lod 1,0.5,0.25,0.1": [ours, "process", model, "--out", out, "--lod", "1,0.5,0.25,0.1", "--no-render", "--json"],
+    "render-worker --lod 0.5": ours_cmd(ours, ONE),
+    "render-worker --lod 1,0.5,0.25,0.1": ours_cmd(ours, CHAIN),
     "gltfpack -si 0.5 -cc": [gltfpack, "-i", model, "-o", os.path.join(out, "gltfpack.glb"), "-si", "0.5", "-cc"],
 }
+if old:
+    commands["old --lod 0.5"] = ours_cmd(old, ONE)
+    commands["old --lod 1,0.5,0.25,0.1"] = ours_cmd(old, CHAIN)
 
 def measure(cmd):
     r = subprocess.run(["/usr/bin/time", "-f", "%e %M"] + cmd, capture_output=True, text=True)
@@ -44,3 +55,6 @@ for name, rs in results.items():
 one, chain, peer = med["render-worker --lod 0.5"], med["render-worker --lod 1,0.5,0.25,0.1"], med["gltfpack -si 0.5 -cc"]
 print(f"  one LOD / gltfpack:           {one / peer:.2f}x")
 print(f"  4-level chain / one LOD:      {chain / one:.2f}x")
+if old:
+    print(f"  one LOD, new / old:           {one / med['old --lod 0.5']:.2f}x")
+    print(f"  4-level chain, new / old:     {chain / med['old --lod 1,0.5,0.25,0.1']:.2f}x")

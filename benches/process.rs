@@ -11,7 +11,7 @@ mod builder;
 mod scenes;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use render_worker::format::{self, uri::Resources};
+use render_worker::format::{self, resolve::NoFiles};
 use render_worker::job::{self, NoProgress};
 use render_worker::pipeline::{self, lod};
 use render_worker::report::Timings;
@@ -46,7 +46,9 @@ fn settings(lods: &[f32]) -> Settings {
 fn whole_job(c: &mut Criterion) {
     let tmp = tempfile::tempdir().unwrap();
     let input = big_input(tmp.path());
-    let triangles = job::inspect(&input, &Settings::default())
+    let open =
+        |path: &std::path::Path| job::Input::open(path, &Settings::default().limits).unwrap();
+    let triangles = job::inspect(&open(&input), &Settings::default())
         .unwrap()
         .counts
         .triangles;
@@ -59,7 +61,16 @@ fn whole_job(c: &mut Criterion) {
     ] {
         let s = settings(lods);
         g.bench_function(name, |b| {
-            b.iter(|| job::process(&input, &tmp.path().join("out"), &s, None, &NoProgress).unwrap())
+            b.iter(|| {
+                job::process(
+                    &open(&input),
+                    &tmp.path().join("out"),
+                    &s,
+                    None,
+                    &NoProgress,
+                )
+                .unwrap()
+            })
         });
     }
     g.finish();
@@ -73,7 +84,14 @@ fn whole_job(c: &mut Criterion) {
         };
         g.bench_function("default_chain", |b| {
             b.iter(|| {
-                job::process(&helmet, &tmp.path().join("out"), &s, None, &NoProgress).unwrap()
+                job::process(
+                    &open(&helmet),
+                    &tmp.path().join("out"),
+                    &s,
+                    None,
+                    &NoProgress,
+                )
+                .unwrap()
             })
         });
         g.finish();
@@ -85,7 +103,7 @@ fn simplification(c: &mut Criterion) {
     let tmp = tempfile::tempdir().unwrap();
     let bytes = std::fs::read(big_input(tmp.path())).unwrap();
     let s = settings(&[0.5]);
-    let mut asset = format::read_bytes(&bytes, &Resources::None, &s.limits)
+    let mut asset = format::read_bytes(&bytes, &NoFiles, &s.limits)
         .unwrap()
         .asset;
     pipeline::prepare(&mut asset, &s, &Timings::default());

@@ -7,7 +7,7 @@
 //! Models come from `RENDER_WORKER_CORPUS` or `../shared/corpus`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use render_worker::format::{self, uri::Resources};
+use render_worker::format::{self, resolve::NoFiles};
 use render_worker::render::{Renderer, TextureCache, View, ViewRequest};
 use render_worker::settings::Limits;
 use std::path::PathBuf;
@@ -41,7 +41,7 @@ fn thumbnails(c: &mut Criterion) {
     for (name, file) in cases() {
         let Some(path) = corpus(file) else { continue };
         let bytes = std::fs::read(path).unwrap();
-        let asset = format::read_bytes(&bytes, &Resources::None, &Limits::default())
+        let asset = format::read_bytes(&bytes, &NoFiles, &Limits::default())
             .unwrap()
             .asset;
         let cache = TextureCache::default();
@@ -62,7 +62,7 @@ fn thumbnails(c: &mut Criterion) {
             // The same geometry in the order `process` delivers it (LOD 0): cache-, overdraw-
             // and fetch-optimized.
             let mut delivered = asset.clone();
-            render_worker::pipeline::optimize::run(&mut delivered, false);
+            render_worker::pipeline::optimize::run(&mut delivered, &Default::default());
             if let Some(ms) = gpu_ms_per_view(r, &delivered, &cache, size) {
                 gpu_report.push(format!(
                     "{name} {size}px, optimized order: {ms:.3} ms GPU per view"

@@ -11,7 +11,7 @@
 use glam::Vec3;
 use render_worker::asset::Asset;
 use render_worker::asset::pose::skinned_positions;
-use render_worker::format::{read_bytes, uri::Resources};
+use render_worker::format::{read_bytes, resolve::Folder};
 use render_worker::settings::Limits;
 use std::collections::HashMap;
 use std::path::Path;
@@ -24,7 +24,7 @@ fn read(path: &str) -> (Asset, u64) {
         .parent()
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    let out = read_bytes(&bytes, &Resources::Dir(dir), &Limits::default()).expect("valid glTF");
+    let out = read_bytes(&bytes, &Folder(dir), &Limits::default()).expect("valid glTF");
     (out.asset, bytes.len() as u64)
 }
 

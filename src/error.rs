@@ -44,6 +44,13 @@ pub enum Error {
         message: String,
     },
 
+    /// The input is not a format this build reads; `found` names what it looks like.
+    #[error("the input is {found}, not glTF or GLB")]
+    UnsupportedFormat {
+        /// What the bytes look like, e.g. "a ZIP archive".
+        found: String,
+    },
+
     /// The file needs an extension this build cannot process correctly.
     #[error("unsupported required extension {0}")]
     UnsupportedExtension(String),
@@ -163,6 +170,18 @@ impl Error {
         }
     }
 
+    /// The input-size refusal, built here only: `actual` bytes of input (the document plus the
+    /// files it references, or a size declared before download) exceed `limit`
+    /// (`--max-input-bytes`).
+    pub fn input_too_large(actual: u64, limit: u64) -> Self {
+        Error::LimitExceeded {
+            what: "input bytes",
+            actual,
+            limit,
+            flag: "--max-input-bytes",
+        }
+    }
+
     /// Maps an I/O error on output `path` (or a scratch file) to [`Error::Output`]; for
     /// `map_err`.
     pub fn output(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -214,6 +233,7 @@ impl Error {
             Error::Container { .. } => "container",
             Error::Json { .. } => "json",
             Error::Invalid { .. } => "invalid",
+            Error::UnsupportedFormat { .. } => "unsupported_format",
             Error::UnsupportedExtension(_) => "unsupported_extension",
             Error::LimitExceeded { .. } => "limit_exceeded",
             Error::Resource { .. } => "resource",

@@ -1,7 +1,7 @@
 //! The fuzzing entry point, shared by `fuzz/` (cargo-fuzz) and the robustness test that runs
 //! mutated fixtures in the normal suite.
 
-use crate::format::{self, uri::Resources};
+use crate::format::{self, resolve::NoFiles};
 use crate::report::Timings;
 use crate::settings::{Limits, Settings};
 
@@ -18,12 +18,12 @@ pub fn read_process_write(bytes: &[u8]) {
         },
         ..Settings::default()
     };
-    let Ok(mut out) = format::read_bytes(bytes, &Resources::None, &settings.limits) else {
+    let Ok(mut out) = format::read_bytes(bytes, &NoFiles, &settings.limits) else {
         return;
     };
     crate::pipeline::prepare(&mut out.asset, &settings, &Timings::default());
     let glb = format::write_glb(&out.asset, crate::settings::Compression::None, false);
-    if let Err(e) = format::read_bytes(&glb, &Resources::None, &settings.limits) {
+    if let Err(e) = format::read_bytes(&glb, &NoFiles, &settings.limits) {
         panic!("our own output does not re-read: {e}");
     }
 }

@@ -33,9 +33,10 @@ fn run(command: Command) -> Result<(), Error> {
     match command {
         Command::Process(args) => {
             let settings = args.job.settings()?;
+            let input = job::Input::open(&args.input, &settings.limits)?;
             let renderer = LazyRenderer::new(args.job.allow_software);
             let bar = console::Bar::new(settings.lods.len());
-            let result = job::process(&args.input, &args.out, &settings, Some(&renderer), &bar);
+            let result = job::process(&input, &args.out, &settings, Some(&renderer), &bar);
             bar.finish();
             let (manifest, dir) = result?;
             if args.json {
@@ -50,7 +51,9 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Render(args) => render(args)?,
         Command::Worker(args) => work(worker::Config::from_args(&args)?)?,
         Command::Inspect(args) => {
-            let report = job::inspect(&args.input, &args.settings())?;
+            let settings = args.settings();
+            let input = job::Input::open(&args.input, &settings.limits)?;
+            let report = job::inspect(&input, &settings)?;
             if args.json {
                 println!(
                     "{}",
@@ -91,7 +94,8 @@ fn render(args: RenderArgs) -> Result<(), Error> {
         limits: args.limits.to_limits(),
         ..Settings::default()
     };
-    let (asset, _) = job::read_asset(&args.input, &settings)?;
+    let input = job::Input::open(&args.input, &settings.limits)?;
+    let (asset, _) = job::read_asset(&input, &settings)?;
     let renderer = Renderer::new(args.allow_software).map_err(|e| Error::Render(e.to_string()))?;
     let request = ViewRequest {
         view,

@@ -6,6 +6,7 @@
 //! (a mesh left unsimplified, an extension removed) and never hide a silent drop.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// How bad a problem is, in the validator's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -111,6 +112,78 @@ impl Warning {
             pointer: None,
             message: message.into(),
         }
+    }
+}
+
+/// What one pipeline stage did: its name, its warnings and what it removed, merged or changed,
+/// counted by kind. Every stage returns one; the job lists them in the manifest's `stages`
+/// section (in the order the stages ran) and moves their warnings to the manifest's `warnings`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageReport {
+    /// Stage name, e.g. "weld".
+    pub stage: String,
+    /// The LOD level a per-level stage ran on; `None` for preparation stages (once per job).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lod: Option<usize>,
+    /// Things removed, by kind (e.g. `"vertices": 120`); kinds with a zero count are left out.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub removed: BTreeMap<String, u64>,
+    /// Things merged into an equal or compatible one, by kind (e.g. `"images": 2`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub merged: BTreeMap<String, u64>,
+    /// Things changed in place, by kind (e.g. `"materials_made_opaque": 1`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub changed: BTreeMap<String, u64>,
+    /// Quantities measured, by name (e.g. `"position_grid_step": 0.0012`, in the unit its
+    /// stage documents).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub measured: BTreeMap<String, f64>,
+    /// What the stage warns about; the manifest lists these under `warnings`, not here.
+    #[serde(skip)]
+    pub warnings: Vec<Warning>,
+}
+
+impl StageReport {
+    /// An empty report of stage `stage`.
+    pub fn new(stage: &str) -> Self {
+        StageReport {
+            stage: stage.to_string(),
+            ..StageReport::default()
+        }
+    }
+
+    /// Counts `n` more `kind` removed (zero counts are not recorded).
+    pub fn removed(&mut self, kind: &str, n: usize) {
+        add(&mut self.removed, kind, n);
+    }
+
+    /// Counts `n` more `kind` merged.
+    pub fn merged(&mut self, kind: &str, n: usize) {
+        add(&mut self.merged, kind, n);
+    }
+
+    /// Counts `n` more `kind` changed.
+    pub fn changed(&mut self, kind: &str, n: usize) {
+        add(&mut self.changed, kind, n);
+    }
+
+    /// Records the quantity `name` (its stage documents the unit).
+    pub fn measured(&mut self, name: &str, value: f64) {
+        self.measured.insert(name.to_string(), value);
+    }
+
+    /// The count of `kind` in `removed`, `merged` or `changed` (whichever has it), else 0.
+    pub fn count(&self, kind: &str) -> u64 {
+        [&self.removed, &self.merged, &self.changed]
+            .iter()
+            .find_map(|m| m.get(kind).copied())
+            .unwrap_or(0)
+    }
+}
+
+fn add(counts: &mut BTreeMap<String, u64>, kind: &str, n: usize) {
+    if n > 0 {
+        *counts.entry(kind.to_string()).or_default() += n as u64;
     }
 }
 

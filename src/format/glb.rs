@@ -24,16 +24,6 @@ fn u32_at(bytes: &[u8], offset: usize) -> u32 {
     u32::from_le_bytes(bytes[offset..offset + 4].try_into().expect("4 bytes"))
 }
 
-/// True when `bytes` start like a GLB file (or something that tried to be one): anything that
-/// does not start with JSON text.
-pub fn looks_binary(bytes: &[u8]) -> bool {
-    let first = bytes
-        .iter()
-        .copied()
-        .find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
-    first != Some(b'{')
-}
-
 /// Splits a GLB file into its chunks.
 pub fn parse(bytes: &[u8]) -> Result<Glb<'_>> {
     if bytes.len() < HEADER_LEN {

@@ -2,20 +2,13 @@
 //!
 //! Relative references are percent-decoded and must stay inside the model's folder: a model
 //! cannot make the worker read `/etc/passwd` or `../../secrets`. Absolute URIs (`http:`,
-//! `file:`, `/...`) are refused.
+//! `file:`, `/...`) are refused. The checked path is then opened by the input's
+//! [`Resolver`], which knows where the folder is (disk, memory).
 
+use super::resolve::Resolver;
 use base64::Engine as _;
 use percent_encoding::percent_decode_str;
 use std::path::{Component, Path, PathBuf};
-
-/// Where relative references of a document are looked up.
-#[derive(Debug, Clone)]
-pub enum Resources {
-    /// Next to the `.gltf` file, in this folder.
-    Dir(PathBuf),
-    /// Nowhere: the document came without a folder (e.g. bytes from a queue message).
-    None,
-}
 
 /// A decoded MIME type and payload.
 pub struct Loaded {
@@ -25,37 +18,22 @@ pub struct Loaded {
     pub bytes: Vec<u8>,
 }
 
-impl Resources {
-    /// Loads `uri`, reading at most `budget` bytes from files.
-    ///
-    /// Errors are plain reasons; the caller adds the JSON pointer.
-    pub fn load(&self, uri: &str, budget: u64) -> Result<Loaded, String> {
-        if let Some(rest) = uri.strip_prefix("data:") {
-            return decode_data_uri(rest);
-        }
-        if has_scheme(uri) || uri.starts_with('/') || uri.starts_with('\\') {
-            return Err("absolute URIs are not allowed; only data: URIs and relative paths".into());
-        }
-        let relative = safe_relative_path(uri)?;
-        let Resources::Dir(dir) = self else {
-            return Err("external files cannot be resolved for an input without a folder".into());
-        };
-        let path = dir.join(relative);
-        let len = std::fs::metadata(&path)
-            .map_err(|e| format!("{}: {e}", path.display()))?
-            .len();
-        if len > budget {
-            return Err(format!(
-                "{} is {len} bytes, more than the {budget} left of the input size limit",
-                path.display()
-            ));
-        }
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(Loaded {
-            mime_type: None,
-            bytes,
-        })
+/// Loads `uri`: decodes a `data:` URI, or reads a relative path through `resolver`, reading at
+/// most `budget` bytes from files.
+///
+/// Errors are plain reasons; the caller adds the JSON pointer.
+pub fn load(uri: &str, resolver: &dyn Resolver, budget: u64) -> Result<Loaded, String> {
+    if let Some(rest) = uri.strip_prefix("data:") {
+        return decode_data_uri(rest);
     }
+    if has_scheme(uri) || uri.starts_with('/') || uri.starts_with('\\') {
+        return Err("absolute URIs are not allowed; only data: URIs and relative paths".into());
+    }
+    let relative = safe_relative_path(uri)?;
+    Ok(Loaded {
+        mime_type: None,
+        bytes: resolver.read(&relative, budget)?,
+    })
 }
 
 /// The files a `.gltf` document references (buffer and image URIs that are relative paths),
@@ -156,6 +134,7 @@ fn decode_data_uri(rest: &str) -> Result<Loaded, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::resolve::{Folder, NoFiles};
 
     #[test]
     fn external_files_are_safe_relative_paths_in_document_order() {
@@ -171,14 +150,12 @@ mod tests {
 
     #[test]
     fn data_uris_decode() {
-        let r = Resources::None;
-        let l = r
-            .load("data:application/octet-stream;base64,AAEC", 10)
-            .unwrap();
+        let r = &NoFiles;
+        let l = load("data:application/octet-stream;base64,AAEC", r, 10).unwrap();
         assert_eq!(l.bytes, vec![0, 1, 2]);
         assert_eq!(l.mime_type.as_deref(), Some("application/octet-stream"));
-        assert_eq!(r.load("data:,a%20b", 10).unwrap().bytes, b"a b");
-        assert!(r.load("data:;base64,!!!", 10).is_err());
+        assert_eq!(load("data:,a%20b", r, 10).unwrap().bytes, b"a b");
+        assert!(load("data:;base64,!!!", r, 10).is_err());
     }
 
     #[test]
@@ -193,9 +170,9 @@ mod tests {
         );
         assert!(safe_relative_path("../secret.bin").is_err());
         assert!(safe_relative_path("a/../../b").is_err());
-        let r = Resources::Dir(".".into());
-        assert!(r.load("/etc/passwd", 10).is_err());
-        assert!(r.load("http://example.com/x.bin", 10).is_err());
-        assert!(r.load("C:/x.bin", 10).is_err());
+        let r = &Folder(".".into());
+        assert!(load("/etc/passwd", r, 10).is_err());
+        assert!(load("http://example.com/x.bin", r, 10).is_err());
+        assert!(load("C:/x.bin", r, 10).is_err());
     }
 }

@@ -1,18 +1,20 @@
 //! Building and writing a prepared asset's LOD chain: the part of a job the budget search
 //! repeats.
 //!
-//! Each level is quantized, judged against the source's renders (when there are any), given
-//! the encoded textures and written to the sink as `lod<N>.glb`. The caller owns reading,
-//! preparation, texture encoding and the manifest.
+//! [`lod::build`] schedules the simplification; each simplified level is then finished by one
+//! function, [`Levels::finish`], in order: points thinned, optimized, quantized, judged against
+//! the source's renders (when there are any), given the encoded textures, encoded by every
+//! delivery format ([`super::encoders`]) and stored. The caller owns reading, preparation,
+//! texture encoding and the manifest.
 
+use super::encoders::ENCODERS;
 use super::manifest::LodEntry;
 use super::visuals::Reference;
 use super::{Progress, checkpoint};
 use crate::asset::Asset;
 use crate::error::Result;
-use crate::format;
-use crate::pipeline::{self, lod, textures::Encoded};
-use crate::report::{Timings, Warning};
+use crate::pipeline::{self, lod, optimize, points, quantize, textures::Encoded};
+use crate::report::{StageReport, Timings, Warning};
 use crate::settings::Settings;
 use crate::storage::OutputSink;
 use std::sync::Mutex;
@@ -39,26 +41,34 @@ pub struct Output<'a> {
     pub sink: &'a dyn OutputSink,
 }
 
+/// What one pass produced: the delivered levels' entries (in level order; levels that visual
+/// QA dropped are missing), the warnings, and the per-level stage reports (by level).
+pub struct Written {
+    /// Manifest entries of the delivered levels.
+    pub lods: Vec<LodEntry>,
+    /// Warnings of the chain and of every level.
+    pub warnings: Vec<Warning>,
+    /// Reports of the per-level stages, level by level, each in the order it ran.
+    pub stages: Vec<StageReport>,
+}
+
+/// One level's results, as [`Levels::finish`] returns them.
+struct Finished {
+    entry: Option<LodEntry>,
+    warnings: Vec<Warning>,
+    stages: Vec<StageReport>,
+}
+
 impl Levels<'_> {
-    /// Builds and writes every level `settings.lods` asks for into `out`; returns their
-    /// entries in level order (levels that visual QA dropped are missing) and the warnings.
-    pub fn write(
-        &self,
-        settings: &Settings,
-        out: &Output<'_>,
-    ) -> Result<(Vec<LodEntry>, Vec<Warning>)> {
-        let lods: Mutex<Vec<LodEntry>> = Mutex::new(vec![]);
-        let level_warnings: Mutex<Vec<Warning>> = Mutex::new(vec![]);
+    /// Builds and writes every level `settings.lods` asks for into `out`.
+    pub fn write(&self, settings: &Settings, out: &Output<'_>) -> Result<Written> {
+        let finished: Mutex<Vec<(usize, Finished)>> = Mutex::new(vec![]);
         let count = settings.lods.len();
         let write_level = |lod: lod::Lod| -> Result<()> {
             checkpoint(self.progress)?;
             let level = lod.stats.level;
-            let (entry, warnings) = self.write_one(lod, settings, out)?;
-            lods.lock().expect("lods lock").extend(entry);
-            level_warnings
-                .lock()
-                .expect("warnings lock")
-                .extend(warnings);
+            let done = self.finish(lod, settings, out)?;
+            finished.lock().expect("levels lock").push((level, done));
             self.progress.lod_written(level, count);
             Ok(())
         };
@@ -69,30 +79,51 @@ impl Levels<'_> {
             self.timings,
             &write_level,
         )?;
-        let mut lods = lods.into_inner().expect("lods lock");
-        lods.sort_by_key(|l| l.level);
-        let mut level_warnings = level_warnings.into_inner().expect("warnings lock");
+        let mut finished = finished.into_inner().expect("levels lock");
+        finished.sort_by_key(|(level, _)| *level);
+        let mut written = Written {
+            lods: vec![],
+            warnings: vec![],
+            stages: vec![],
+        };
+        for (_, f) in finished {
+            written.lods.extend(f.entry);
+            written.warnings.extend(f.warnings);
+            written.stages.extend(f.stages);
+        }
         // Quantization warns once per level about the same streams.
-        level_warnings.sort_by(|a, b| a.message.cmp(&b.message));
-        level_warnings.dedup_by(|a, b| a.message == b.message);
-        warnings.extend(level_warnings);
-        Ok((lods, warnings))
+        written.warnings.sort_by(|a, b| a.message.cmp(&b.message));
+        written.warnings.dedup_by(|a, b| a.message == b.message);
+        warnings.append(&mut written.warnings);
+        written.warnings = warnings;
+        Ok(written)
     }
 
-    /// Quantizes, judges and writes one level; returns its entry (`None` when visual QA
-    /// dropped it) and its warnings.
-    fn write_one(
-        &self,
-        lod: lod::Lod,
-        settings: &Settings,
-        out: &Output<'_>,
-    ) -> Result<(Option<LodEntry>, Vec<Warning>)> {
+    /// Everything that happens to one level, in order: the simplified triangles (from the
+    /// chain), points thinned, optimized, quantized, judged against the source's renders
+    /// (dropped when too far off), given the delivered textures, encoded in every delivery
+    /// format and stored.
+    fn finish(&self, lod: lod::Lod, settings: &Settings, out: &Output<'_>) -> Result<Finished> {
         let s = &lod.stats;
-        let mut asset = lod.asset;
         let t = self.timings;
-        let (_, mut warnings) = t.time("quantize", || {
-            pipeline::quantize::run(&mut asset, &settings.delivery)
-        });
+        let mut asset = lod.asset;
+        let mut simplified = StageReport::new("simplify");
+        let input_triangles = self.asset.counts().triangles;
+        simplified.removed(
+            "triangles",
+            input_triangles.saturating_sub(s.triangles) as usize,
+        );
+        let mut stages = vec![
+            simplified,
+            points::run(&mut asset, settings, lod.ratio),
+            pipeline::run_stage(optimize::run, &mut asset, settings, t),
+            pipeline::run_stage(quantize::run, &mut asset, settings, t),
+        ];
+        let mut warnings = vec![];
+        for report in &mut stages {
+            report.lod = Some(s.level);
+            warnings.append(&mut report.warnings);
+        }
         let visual = match out.reference {
             Some(r) => Some(t.time("visual_qa", || r.judge(&asset))?),
             None => None,
@@ -107,28 +138,36 @@ impl Levels<'_> {
                     s.level, s.triangles, v.flip_mean
                 ),
             ));
-            return Ok((None, warnings));
+            return Ok(Finished {
+                entry: None,
+                warnings,
+                stages,
+            });
         }
         pipeline::textures::apply(&mut asset, out.textures);
-        let d = &settings.delivery;
-        let bytes = t.time("write", || {
-            format::write_glb(&asset, d.compress, d.fallback)
-        });
-        let file = format!("lod{}.glb", s.level);
-        let size = out.sink.put(&file, &bytes)?;
-        let entry = LodEntry {
+        let mut entry = LodEntry {
             level: s.level,
             target: s.target,
-            file,
+            file: String::new(),
             triangles: s.triangles,
             // Quantization merges vertices it made identical: count what ships.
             vertices: asset.counts().vertices,
-            bytes: size,
+            bytes: 0,
             error_relative: s.error_relative,
             error_absolute: s.error_absolute,
             screen_size_px: (s.error_relative > 0.0).then(|| 1.0 / f64::from(s.error_relative)),
             visual,
         };
-        Ok((Some(entry), warnings))
+        for encoder in ENCODERS {
+            let bytes = t.time("write", || (encoder.encode)(&asset, &settings.delivery));
+            let file = encoder.file_name(s.level);
+            let size = out.sink.put(&file, &bytes)?;
+            (encoder.record)(&mut entry, file, size);
+        }
+        Ok(Finished {
+            entry: Some(entry),
+            warnings,
+            stages,
+        })
     }
 }

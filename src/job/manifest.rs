@@ -3,7 +3,7 @@
 use crate::asset::{Bounds, Counts};
 use crate::qa::VisualDiff;
 use crate::render::AdapterReport;
-use crate::report::{Problems, StageTiming, Warning};
+use crate::report::{Problems, StageReport, StageTiming, Warning};
 use crate::settings::{LodTarget, Settings};
 use serde::{Deserialize, Serialize};
 
@@ -107,6 +107,11 @@ pub struct Manifest {
     pub renderer: Option<AdapterReport>,
     /// What the pipeline changed or could not do.
     pub warnings: Vec<Warning>,
+    /// What each stage did, in the order the stages ran: preparation once, then the per-level
+    /// stages of every delivered or dropped level (each with its `lod`). Absent from manifests
+    /// of earlier versions.
+    #[serde(default)]
+    pub stages: Vec<StageReport>,
     /// Per-stage time, summed over parallel calls.
     pub timings: Vec<StageTiming>,
     /// Wall-clock time of the whole job, milliseconds.

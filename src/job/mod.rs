@@ -1,15 +1,19 @@
 //! One job: a model file in, a folder with a LOD chain and `manifest.json` out.
 //!
-//! [`process`] reads, prepares, builds and writes the LODs, and commits the folder with the
+//! [`process`] reads an [`Input`], prepares, builds and writes the LODs, and commits the folder with the
 //! manifest last. [`inspect`] reads and reports without writing anything. The [`Manifest`] and
 //! [`InputReport`] types are the documented output schemas (see the README).
 
 mod budget;
+pub mod encoders;
+mod input;
 mod levels;
 mod manifest;
 mod visuals;
 
 pub use budget::{Attempt, BudgetReport};
+use input::ReadInput;
+pub use input::{Input, output_name};
 
 pub use manifest::{
     InputReport, LodEntry, MANIFEST_SCHEMA_VERSION, Manifest, ThumbnailEntry, Tool,
@@ -17,13 +21,11 @@ pub use manifest::{
 
 use crate::asset::Asset;
 use crate::error::{Error, Result};
-use crate::format::{self, uri::Resources};
 use crate::pipeline::{self, textures::Encoded};
 use crate::render::{LazyRenderer, Renderer};
-use crate::report::{Timings, Warning};
-use crate::settings::{Delivery, Settings, hex};
+use crate::report::{StageReport, Timings, Warning};
+use crate::settings::{Delivery, Settings};
 use crate::storage::{OutputSink, fs::StagedDir};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -58,89 +60,51 @@ impl Progress for NoProgress {
     fn lod_written(&self, _: usize, _: usize) {}
 }
 
-/// A read input: the decoded asset and its report.
-struct Input {
-    output: format::ReadOutput,
-    report: InputReport,
-}
-
-fn read_input(path: &Path, settings: &Settings, timings: &Timings) -> Result<Input> {
-    let input_err = |source| Error::Input {
-        path: path.to_path_buf(),
-        source,
-    };
-    let len = std::fs::metadata(path).map_err(input_err)?.len();
-    if len > settings.limits.max_input_bytes {
-        return Err(Error::LimitExceeded {
-            what: "input bytes",
-            actual: len,
-            limit: settings.limits.max_input_bytes,
-            flag: "--max-input-bytes",
-        });
-    }
-    let bytes = std::fs::read(path).map_err(input_err)?;
-    let dir = path.parent().map_or_else(|| ".".into(), Path::to_path_buf);
-    let output = timings.time("read", || {
-        format::read_bytes(&bytes, &Resources::Dir(dir), &settings.limits)
-    })?;
-    let report = InputReport {
-        file: path
-            .file_name()
-            .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
-        bytes: output.bytes_read,
-        sha256: hex(&Sha256::digest(&bytes)),
-        counts: output.asset.counts(),
-        bounds: output.asset.bounds(),
-        extensions_used: output.extensions_used.clone(),
-        extensions_required: output.extensions_required.clone(),
-        problems: output.problems.clone(),
-    };
-    Ok(Input { output, report })
-}
-
 /// Reads `input` into an asset (with the reader's warnings), for rendering it as it is.
-pub fn read_asset(input: &Path, settings: &Settings) -> Result<(Asset, Vec<Warning>)> {
-    let input = read_input(input, settings, &Timings::default())?;
-    Ok((input.output.asset, input.output.warnings))
+pub fn read_asset(input: &Input, settings: &Settings) -> Result<(Asset, Vec<Warning>)> {
+    let read = input.read(settings)?;
+    Ok((read.output.asset, read.output.warnings))
 }
 
 /// Reads `input` and reports what it holds, writing nothing.
-pub fn inspect(input: &Path, settings: &Settings) -> Result<InputReport> {
-    Ok(read_input(input, settings, &Timings::default())?.report)
+pub fn inspect(input: &Input, settings: &Settings) -> Result<InputReport> {
+    Ok(input.read(settings)?.report)
 }
 
-/// Output folder name for an input: its file stem, with path-hostile characters replaced.
-pub fn output_name(input: &Path) -> String {
-    let stem = input
-        .file_stem()
-        .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
-    let clean: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_control() || "/\\:*?\"<>|".contains(c) {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    if clean.is_empty() || clean.starts_with('.') {
-        format!("model{clean}")
-    } else {
-        clean
+/// The named steps of a job: each checks for cancellation, reports its phase and, when it
+/// is not made of stages timed on their own, is timed.
+struct Steps<'a> {
+    progress: &'a dyn Progress,
+    timings: &'a Timings,
+}
+
+impl Steps<'_> {
+    /// Runs step `phase` (as the progress bar names it), timed under `timing` when given.
+    fn run<T>(
+        &self,
+        phase: &str,
+        timing: Option<&str>,
+        f: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        checkpoint(self.progress)?;
+        self.progress.phase(phase);
+        match timing {
+            Some(stage) => self.timings.time(stage, f),
+            None => f(),
+        }
     }
 }
 
-/// Runs the whole job into `sink`: one GLB per LOD, thumbnails (unless `settings.render` is
-/// off); returns the manifest, which the caller commits last.
+/// Runs the whole job into `sink`: one file per LOD and delivery format, thumbnails (unless
+/// `settings.render` is off); returns the manifest, which the caller commits last.
 ///
 /// `renderer` is required when rendering; it is created (if lazy) only after the input has
-/// been read, so bad input is refused first. `progress` may cancel the job between stages.
+/// been read, so bad input is refused first. `progress` may cancel the job between steps.
 /// With a budget (`settings.budget`), settings are first searched until LOD 0 fits (see
 /// [`budget`]): the input is read, rendered and prepared once, each attempt builds LOD 0
 /// alone, and textures are encoded once per size tried; the manifest records the search.
 pub fn run(
-    input: &Path,
+    input: &Input,
     sink: &dyn OutputSink,
     settings: &Settings,
     renderer: Option<&LazyRenderer>,
@@ -154,86 +118,63 @@ pub fn run(
     }
     let start = Instant::now();
     let timings = Timings::default();
-    progress.phase("reading");
-    let Input { output, report } = read_input(input, settings, &timings)?;
+    let steps = Steps {
+        progress,
+        timings: &timings,
+    };
+
+    let read = steps.run("reading", Some("read"), || input.read(settings))?;
     let renderer = match renderer.filter(|_| settings.render) {
         Some(lazy) => Some(lazy.get()?),
         None => None,
     };
+    let ReadInput { output, report } = read;
     let mut asset = output.asset;
     let mut warnings = output.warnings;
-    let mut thumbnails = vec![];
-    let reference = match renderer {
-        Some(r) => {
-            checkpoint(progress)?;
-            progress.phase("rendering");
-            let t = timings.time("render", || visuals::thumbnails(r, &asset, settings, sink))?;
-            thumbnails = t.entries;
-            warnings.extend(t.warnings);
-            Some(t.reference)
-        }
+    let sources = match renderer {
+        Some(r) => Some(steps.run("rendering", Some("render"), || {
+            visuals::thumbnails(r, &asset, settings, sink)
+        })?),
         None => None,
     };
-    checkpoint(progress)?;
-    progress.phase("cleaning");
-    warnings.extend(pipeline::prepare(&mut asset, settings, &timings));
-    check_uv_sets(&asset, settings)?;
-    let diagonal = report
-        .bounds
-        .map(|b| b.diagonal())
-        .filter(|d| *d > 0.0)
-        .unwrap_or(1.0);
-    let encoded = TextureSizes::default();
+    let mut stages = steps.run("cleaning", None, || prepare(&mut asset, settings, &timings))?;
     let levels = levels::Levels {
         asset: &asset,
-        diagonal,
+        diagonal: diagonal(&report),
         timings: &timings,
         progress,
     };
-    let mut chosen = settings.clone();
-    let mut budget_report = None;
-    if settings.budget.is_set() {
-        progress.phase("fitting the budget");
-        let mut attempt = |s: &Settings| -> Result<budget::Measured> {
-            checkpoint(progress)?;
-            let textures = encoded.get(&asset, &s.delivery, &timings);
-            let first = Settings {
-                lods: s.lods[..1].to_vec(),
-                max_visual_error: None,
-                ..s.clone()
-            };
-            let memory = crate::storage::MemorySink::default();
-            let out = levels::Output {
-                textures: &textures.0,
-                reference: None,
-                sink: &memory,
-            };
-            let (lods, _) = levels.write(&first, &out)?;
-            let lod0 = lods
-                .first()
-                .ok_or_else(|| Error::Budget("no LOD was delivered".into()))?;
-            Ok(budget::Measured {
-                triangles: lod0.triangles,
-                bytes: lod0.bytes,
-            })
-        };
-        let (s, r) = budget::fit(settings, !asset.images.is_empty(), &mut attempt)?;
-        chosen = s;
-        budget_report = Some(r);
-    }
-    checkpoint(progress)?;
-    progress.phase("textures");
-    let textures = encoded.get(&asset, &chosen.delivery, &timings);
-    warnings.extend(textures.1.iter().cloned());
-    progress.phase("building LODs");
-    let out = levels::Output {
-        textures: &textures.0,
-        reference: reference.as_ref(),
-        sink,
+    let encoded = TextureSizes::default();
+    let (chosen, budget_report) = if settings.budget.is_set() {
+        let fit = || fit_budget(&levels, &encoded, settings);
+        let (s, r) = steps.run("fitting the budget", None, fit)?;
+        (s, Some(r))
+    } else {
+        (settings.clone(), None)
     };
-    let (lods, level_warnings) = levels.write(&chosen, &out)?;
-    warnings.extend(level_warnings);
+    let textures = steps.run("textures", None, || {
+        Ok(encoded.get(&asset, &chosen.delivery, &timings))
+    })?;
+    let written = steps.run("building LODs", None, || {
+        let out = levels::Output {
+            textures: &textures.0,
+            reference: sources.as_ref().map(|t| &t.reference),
+            sink,
+        };
+        levels.write(&chosen, &out)
+    })?;
 
+    let mut thumbnails = vec![];
+    if let Some(t) = sources {
+        thumbnails = t.entries;
+        warnings.extend(t.warnings);
+    }
+    for stage in &mut stages {
+        warnings.append(&mut stage.warnings);
+    }
+    warnings.extend(textures.1.iter().cloned());
+    warnings.extend(written.warnings);
+    stages.extend(written.stages);
     Ok(Manifest {
         schema_version: MANIFEST_SCHEMA_VERSION,
         tool: Tool {
@@ -243,14 +184,63 @@ pub fn run(
         input: report,
         settings_hash: chosen.hash(),
         settings: chosen,
-        lods,
+        lods: written.lods,
         thumbnails,
         renderer: renderer.map(Renderer::adapter),
         warnings,
+        stages,
         timings: timings.snapshot(),
         total_ms: start.elapsed().as_secs_f64() * 1e3,
         budget: budget_report,
     })
+}
+
+/// The model's bounding-box diagonal in world units; 1 for a model without extent.
+fn diagonal(report: &InputReport) -> f32 {
+    let d = report.bounds.map(|b| b.diagonal());
+    d.filter(|d| *d > 0.0).unwrap_or(1.0)
+}
+
+/// Prepares the read asset (stages 1-7, see [`pipeline::prepare`]) and checks that the
+/// profile's platform can read its UV sets; returns the stages' reports.
+fn prepare(asset: &mut Asset, settings: &Settings, timings: &Timings) -> Result<Vec<StageReport>> {
+    let reports = pipeline::prepare(asset, settings, timings);
+    check_uv_sets(asset, settings)?;
+    Ok(reports)
+}
+
+/// Searches the settings under which LOD 0 fits the budget: each attempt builds LOD 0 alone
+/// into memory (see [`budget::fit`]).
+fn fit_budget(
+    levels: &levels::Levels<'_>,
+    encoded: &TextureSizes,
+    settings: &Settings,
+) -> Result<(Settings, BudgetReport)> {
+    let mut attempt = |s: &Settings| -> Result<budget::Measured> {
+        checkpoint(levels.progress)?;
+        let textures = encoded.get(levels.asset, &s.delivery, levels.timings);
+        let first = Settings {
+            lods: s.lods[..1].to_vec(),
+            max_visual_error: None,
+            ..s.clone()
+        };
+        let memory = crate::storage::MemorySink::default();
+        let out = levels::Output {
+            textures: &textures.0,
+            reference: None,
+            sink: &memory,
+        };
+        let written = levels.write(&first, &out)?;
+        let lod0 = written
+            .lods
+            .first()
+            .ok_or_else(|| Error::Budget("no LOD was delivered".into()))?;
+        Ok(budget::Measured {
+            triangles: lod0.triangles,
+            bytes: lod0.bytes,
+        })
+    };
+    budget::fit(settings, !levels.asset.images.is_empty(), &mut attempt)
 }
 
 /// Encoded textures and the warnings about images left as they were.
@@ -300,27 +290,15 @@ fn check_uv_sets(asset: &Asset, settings: &Settings) -> Result<()> {
 /// Runs the whole job into `<out_root>/<stem>/`, staged and renamed into place with
 /// `manifest.json` last; see [`run`]. On error nothing is left in `out_root`.
 pub fn process(
-    input: &Path,
+    input: &Input,
     out_root: &Path,
     settings: &Settings,
     renderer: Option<&LazyRenderer>,
     progress: &dyn Progress,
 ) -> Result<(Manifest, PathBuf)> {
     settings.validate()?;
-    let staged = StagedDir::new(out_root, &output_name(input))?;
+    let staged = StagedDir::new(out_root, &output_name(Path::new(&input.name)))?;
     let manifest = run(input, &staged, settings, renderer, progress)?;
     let dir = staged.commit(&manifest.to_json())?;
     Ok((manifest, dir))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn output_names_are_safe() {
-        assert_eq!(output_name(Path::new("a/b/chair.glb")), "chair");
-        assert_eq!(output_name(Path::new("x:y.glb")), "x_y");
-        assert_eq!(output_name(Path::new(".glb")), "model.glb");
-    }
 }

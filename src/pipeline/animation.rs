@@ -9,14 +9,19 @@
 //! node's rest value is dropped (an animation keeps at least one channel).
 
 use crate::asset::{Animation, AnimationSampler, Asset, AttributeData};
+use crate::report::StageReport;
+use crate::settings::Settings;
 use glam::Quat;
 
 /// Relative tolerance under which two key values count as equal.
 const SAME: f32 = 1e-6;
 
-/// Resamples and prunes every animation of `asset` at `fps` keys per second (0: keys are kept,
-/// constant tracks are still collapsed and dropped).
-pub fn run(asset: &mut Asset, fps: u32) {
+/// Resamples and prunes every animation of `asset` at `settings.delivery.animation_fps` keys
+/// per second (0: keys are kept, constant tracks are still collapsed and dropped); reports the
+/// keys and channels removed.
+pub fn run(asset: &mut Asset, settings: &Settings) -> StageReport {
+    let fps = settings.delivery.animation_fps;
+    let before = (keys(asset), channels(asset));
     for a in 0..asset.animations.len() {
         let paths = asset.animations[a].sampler_paths();
         for (sampler, path) in asset.animations[a].samplers.iter_mut().zip(paths) {
@@ -27,6 +32,21 @@ pub fn run(asset: &mut Asset, fps: u32) {
         }
         drop_rest_channels(asset, a);
     }
+    let mut report = StageReport::new("animation");
+    report.removed("keys", before.0.saturating_sub(keys(asset)));
+    report.removed("channels", before.1.saturating_sub(channels(asset)));
+    report
+}
+
+/// Keyframes over every sampler of every animation.
+fn keys(asset: &Asset) -> usize {
+    let samplers = asset.animations.iter().flat_map(|a| &a.samplers);
+    samplers.map(|s| s.input.len()).sum()
+}
+
+/// Channels over every animation.
+fn channels(asset: &Asset) -> usize {
+    asset.animations.iter().map(|a| a.channels.len()).sum()
 }
 
 /// Floats per key of `s` (the values of one key, tangents excluded).

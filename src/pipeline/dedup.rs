@@ -7,24 +7,15 @@
 //! merged by the writer, which sees the final bytes.
 
 use crate::asset::{Asset, Mesh};
+use crate::report::StageReport;
+use crate::settings::Settings;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-/// Counts of merged objects.
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
-pub struct DedupReport {
-    /// Images merged away.
-    pub images: usize,
-    /// Textures merged away.
-    pub textures: usize,
-    /// Materials merged away.
-    pub materials: usize,
-    /// Meshes merged away.
-    pub meshes: usize,
-}
-
-/// Merges duplicates in `asset`.
-pub fn run(asset: &mut Asset, keep_named: bool) -> DedupReport {
+/// Merges duplicates in `asset` (names matter for materials and meshes with
+/// `settings.keep_named`); reports how many of each kind were merged away.
+pub fn run(asset: &mut Asset, settings: &Settings) -> StageReport {
+    let keep_named = settings.keep_named;
     let images = dedup(
         &mut asset.images,
         |i| hash_of(&(&i.mime_type, &*i.data)),
@@ -92,12 +83,13 @@ pub fn run(asset: &mut Asset, keep_named: bool) -> DedupReport {
         }
     }
     let removed = |map: &[usize]| map.len() - map.iter().max().map_or(0, |m| m + 1);
-    DedupReport {
-        images: removed(&images),
-        textures: removed(&textures),
-        materials: removed(&materials),
-        meshes: removed(&meshes),
-    }
+    let mut report = StageReport::new("dedup");
+    report.merged("images", removed(&images));
+    report.merged("samplers", removed(&samplers));
+    report.merged("textures", removed(&textures));
+    report.merged("materials", removed(&materials));
+    report.merged("meshes", removed(&meshes));
+    report
 }
 
 fn hash_of<T: Hash + ?Sized>(v: &T) -> u64 {

@@ -18,22 +18,25 @@
 //! their mesh does).
 
 use crate::asset::{Asset, Format, Mesh, Mode, Node, Primitive, Semantic};
+use crate::report::StageReport;
+use crate::settings::Settings;
 use glam::{Mat3, Mat4, Vec3};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-/// Merges primitives and moves static meshes (see the module docs); returns how many
-/// primitives were merged into others plus how many nodes gave up their mesh.
-pub fn run(asset: &mut Asset, keep_named: bool) -> usize {
-    let mut changed = 0;
+/// Merges primitives and moves static meshes (see the module docs; named nodes stay with
+/// `settings.keep_named`); reports how many primitives were merged into others and how many
+/// static meshes were moved into world space and merged.
+pub fn run(asset: &mut Asset, settings: &Settings) -> StageReport {
+    let mut report = StageReport::new("flatten");
     for mesh in &mut asset.meshes {
         let (merged, absorbed) = merge(std::mem::take(&mut mesh.primitives));
         mesh.primitives = merged;
-        changed += absorbed;
+        report.merged("primitives", absorbed);
     }
-    let movable = movable_nodes(asset, keep_named);
+    let movable = movable_nodes(asset, settings.keep_named);
     if movable.len() < 2 {
-        return changed;
+        return report;
     }
     let mut moved = vec![];
     for &(node, world) in &movable {
@@ -56,7 +59,8 @@ pub fn run(asset: &mut Asset, keep_named: bool) -> usize {
         ..Node::default()
     });
     asset.scenes[0].nodes.push(asset.nodes.len() - 1);
-    changed + movable.len()
+    report.merged("static_meshes", movable.len());
+    report
 }
 
 /// `primitives` with every mergeable one appended to the first it can join (order otherwise
@@ -232,6 +236,16 @@ fn append(a: &mut Primitive, b: Primitive) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Primitives merged plus static meshes moved: what `run` changed.
+    fn flattened(a: &mut Asset, keep_named: bool) -> u64 {
+        let settings = Settings {
+            keep_named,
+            ..Settings::default()
+        };
+        let r = run(a, &settings);
+        r.count("primitives") + r.count("static_meshes")
+    }
     use crate::asset::{Animation, Attribute, AttributeData, Channel, ChannelTarget, Scene};
 
     /// A right triangle of side `size` drawn with `material` (sizes tell meshes apart).
@@ -291,7 +305,7 @@ mod tests {
             vec![triangle(0, 1.0), triangle(0, 0.5)],
         );
         a.nodes[1].translation = Some([0., 5., 0.]);
-        assert_eq!(run(&mut a, true), 2);
+        assert_eq!(flattened(&mut a, true), 2);
         assert!(a.nodes[..2].iter().all(|n| n.mesh.is_none()));
         let merged = &a.meshes[2].primitives;
         assert_eq!(merged.len(), 1, "one material, one draw call");
@@ -326,7 +340,7 @@ mod tests {
         mesh.primitives.push(morphed);
         // One named node: nothing moves, but the mesh's own primitives still merge.
         let mut a = scene(vec![node(0, Some("door"), [1.; 3])], vec![mesh]);
-        assert_eq!(run(&mut a, true), 1);
+        assert_eq!(flattened(&mut a, true), 1);
         let p = &a.meshes[0].primitives;
         assert_eq!(
             p.len(),
@@ -346,8 +360,16 @@ mod tests {
             vec![node(0, Some("door"), [1.; 3]), node(1, None, [1.; 3])],
             vec![triangle(0, 1.0), triangle(0, 2.0)],
         );
-        assert_eq!(run(&mut a, true), 0, "one movable mesh merges nothing");
-        assert_eq!(run(&mut a, false), 2, "--drop-names lets named nodes go");
+        assert_eq!(
+            flattened(&mut a, true),
+            0,
+            "one movable mesh merges nothing"
+        );
+        assert_eq!(
+            flattened(&mut a, false),
+            2,
+            "--drop-names lets named nodes go"
+        );
         // One mesh drawn twice stays instanced instead of being copied.
         let mut a = scene(
             vec![
@@ -357,20 +379,20 @@ mod tests {
             ],
             vec![triangle(0, 1.0), triangle(1, 2.0)],
         );
-        assert_eq!(run(&mut a, true), 0);
+        assert_eq!(flattened(&mut a, true), 0);
         // Different materials move together but stay two primitives.
         let mut a = scene(
             vec![node(0, None, [1.; 3]), node(1, None, [1.; 3])],
             vec![triangle(0, 1.0), triangle(1, 2.0)],
         );
-        assert_eq!(run(&mut a, true), 2);
+        assert_eq!(flattened(&mut a, true), 2);
         assert_eq!(a.meshes[2].primitives.len(), 2);
         // The same geometry in two meshes (another material): stored once where it is.
         let mut a = scene(
             vec![node(0, None, [1.; 3]), node(1, None, [1.; 3])],
             vec![triangle(0, 1.0), triangle(1, 1.0)],
         );
-        assert_eq!(run(&mut a, true), 0);
+        assert_eq!(flattened(&mut a, true), 0);
         // A node under an animated parent moves with it.
         let mut a = scene(
             vec![node(0, None, [1.; 3]), node(1, None, [1.; 3])],
@@ -392,6 +414,6 @@ mod tests {
             samplers: vec![],
             ext: Default::default(),
         });
-        assert_eq!(run(&mut a, true), 0);
+        assert_eq!(flattened(&mut a, true), 0);
     }
 }

@@ -12,17 +12,10 @@
 //! images left unreferenced are removed by the pruning stage that follows.
 
 use crate::asset::{AlphaMode, Asset, Material, Semantic};
+use crate::report::{StageReport, Warning};
+use crate::settings::Settings;
 use image::RgbaImage;
 use rayon::prelude::*;
-
-/// What folding changed.
-#[derive(Debug, Default, PartialEq)]
-pub struct Folded {
-    /// Texture references replaced by factors or dropped.
-    pub textures: usize,
-    /// Materials made opaque.
-    pub opaque: usize,
-}
 
 /// Per image: the one colour all its pixels share, and whether its alpha is 255 everywhere.
 #[derive(Debug, Clone, Copy, Default)]
@@ -57,8 +50,9 @@ fn srgb_to_linear(c: u8) -> f32 {
     }
 }
 
-/// Folds what it can in every material of `asset`.
-pub fn run(asset: &mut Asset) -> Folded {
+/// Folds what it can in every material of `asset`; reports the texture references replaced
+/// by factors (or dropped) and the materials made opaque, and warns when there were any.
+pub fn run(asset: &mut Asset, _: &Settings) -> StageReport {
     let alpha_matters = alpha_sources(asset);
     let summaries: Vec<Option<Summary>> = asset
         .images
@@ -72,21 +66,32 @@ pub fn run(asset: &mut Asset) -> Folded {
             .and_then(crate::asset::Texture::image)
             .and_then(|i| summaries.get(i).copied().flatten())
     };
-    let mut folded = Folded::default();
+    let (mut textures, mut opaque) = (0, 0);
     let translucent_vertices = translucent_vertex_colors(asset);
     for (m, material) in asset.materials.iter_mut().enumerate() {
         let summary = |t: usize| summary_of(&asset.textures, t);
-        folded.textures += fold_textures(material, &summary);
+        textures += fold_textures(material, &summary);
         if material.alpha_mode != AlphaMode::Opaque
             && always_opaque(material, &summary)
             && !translucent_vertices.contains(&m)
         {
             material.alpha_mode = AlphaMode::Opaque;
             material.alpha_cutoff = None;
-            folded.opaque += 1;
+            opaque += 1;
         }
     }
-    folded
+    let mut report = StageReport::new("fold");
+    report.changed("textures_folded_into_factors", textures);
+    report.changed("materials_made_opaque", opaque);
+    if textures + opaque > 0 {
+        report.warnings.push(Warning::global(
+            "MATERIALS_SIMPLIFIED",
+            format!(
+                "{textures} solid-colour or flat textures folded into factors, {opaque} materials made opaque (their alpha is 1 everywhere)"
+            ),
+        ));
+    }
+    report
 }
 
 /// Decodes `img` when it could be one colour or its alpha matters. A one-colour image

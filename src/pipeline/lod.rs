@@ -1,9 +1,9 @@
 //! The LOD chain: each level simplified from the previous one, error accumulated per level.
 //!
-//! Every triangle primitive runs its own chain on a rayon task; as soon as the last primitive
-//! finishes level k, level k is assembled, optimized and handed to the caller (who writes it)
-//! while the chains go on with level k+1. On a single-mesh model this overlaps writing one
-//! level with simplifying the next.
+//! This module is the scheduling: every triangle primitive runs its own chain on a rayon task;
+//! as soon as the last primitive finishes level k, level k is assembled and handed to the
+//! caller (who finishes and writes it, see `job::levels`) while the chains go on with level
+//! k+1. On a single-mesh model this overlaps writing one level with simplifying the next.
 //!
 //! Errors: meshopt reports each step's deviation in the primitive's units; a level's error is the
 //! sum of its steps (an upper bound by the triangle inequality), scaled to world units by the
@@ -12,7 +12,7 @@
 //! `screen_size_px` = 1 / `error_relative` is the on-screen size (of that diagonal, in pixels) up
 //! to which the level differs from the original by less than one pixel.
 
-use super::{optimize, simplify::Simplifier};
+use super::simplify::Simplifier;
 use crate::asset::{Asset, Mat4Ext};
 use crate::error::{Error, Result};
 use crate::report::{Timings, Warning};
@@ -40,11 +40,14 @@ pub struct LodStats {
 /// error in the primitive's units, set once when the chain reaches that level.
 type Slots = Vec<Vec<OnceLock<(Vec<u32>, f32)>>>;
 
-/// One finished level, ready to write.
+/// One simplified level, handed to the caller to finish (thin points, optimize, quantize,
+/// encode: see `job::levels`).
 pub struct Lod {
     /// The level's measurements.
     pub stats: LodStats,
-    /// The level's asset, optimized.
+    /// The level's share of the input's triangles (and points), 0..=1, budget cap applied.
+    pub ratio: f64,
+    /// The level's asset: the base with each simplified primitive's triangles of this level.
     pub asset: Asset,
 }
 
@@ -58,8 +61,8 @@ struct Chain {
     scale: f32,
 }
 
-/// Builds the LOD chain of `base` and calls `on_level` for each level, possibly concurrently and
-/// in any order. Returns warnings about targets that could not be reached.
+/// Builds the LOD chain of `base` and calls `on_level` for each simplified level, possibly
+/// concurrently and in any order. Returns warnings about targets that could not be reached.
 pub fn build(
     base: &Asset,
     settings: &Settings,
@@ -122,10 +125,7 @@ pub fn build(
     let stats: Mutex<Vec<LodStats>> = Mutex::new(vec![]);
 
     let finish = |k: usize| {
-        let mut asset = timings.time("assemble", || assemble(base, &chains, &slots[k]));
-        super::points::thin(&mut asset, ratios[k]);
-        let compressed = settings.delivery.compress != crate::settings::Compression::None;
-        timings.time("optimize", || optimize::run(&mut asset, compressed));
+        let asset = timings.time("assemble", || assemble(base, &chains, &slots[k]));
         let counts = asset.counts();
         let error_absolute = chains
             .iter()
@@ -146,6 +146,7 @@ pub fn build(
         stats.lock().expect("stats lock").push(lod_stats.clone());
         if let Err(e) = on_level(Lod {
             stats: lod_stats,
+            ratio: ratios[k],
             asset,
         }) {
             failures.lock().expect("failures lock").push(e);

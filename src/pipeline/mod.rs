@@ -11,20 +11,18 @@
 //!    by material (then pruned again).
 //! 7. [`animation`]: resample dense animation tracks, drop constant ones.
 //!
-//! Then the LOD chain ([`lod::build`]), per level:
+//! Then the LOD chain: [`lod::build`] schedules [`simplify`] (attribute-aware meshopt
+//! simplification, each level from the previous), and each simplified level is finished by
+//! one function (`job::levels`), in order:
 //!
-//! 8. [`simplify`]: attribute-aware meshopt simplification from the previous level; point
-//!    clouds thinned to the level's ratio ([`points`]).
+//! 8. [`points`]: point clouds thinned to the level's ratio.
 //! 9. [`optimize`]: vertex cache, overdraw and vertex fetch order (also compacts vertices).
-//!
-//! Once per job, between the two: [`textures::encode`] fits every image to the size budget
-//! and encodes it as asked.
-//!
-//! And last, on each finished level, as it is written:
-//!
 //! 10. [`quantize`]: `KHR_mesh_quantization` storage (the writer then compresses, if asked).
-//! 11. [`textures::apply`]: the encoded images replace the originals (after visual QA, which
-//!     samples the originals).
+//! 11. visual QA against the source's renders, then [`textures::apply`]: the encoded images
+//!     replace the originals (QA samples the originals), then the encoders and the store.
+//!
+//! Once per job, between preparation and the chain: [`textures::encode`] fits every image to
+//! the size budget and encodes it as asked.
 //!
 //! Welding comes first because simplification and optimization work on shared vertices;
 //! pruning comes before simplification so unused streams do not weigh in the error;
@@ -32,7 +30,8 @@
 //! quantization comes last so no stage works on rounded data. This mirrors gltfpack's
 //! `processMesh` (filter, reindex, filter triangles, simplify, optimize).
 //!
-//! Stages never do I/O; they edit an [`Asset`] and report what they did.
+//! Stages never do I/O; they edit an [`Asset`] and report what they did ([`StageReport`]:
+//! counts by kind and warnings, which the job lists in the manifest).
 
 pub mod animation;
 pub mod chunks;
@@ -50,36 +49,43 @@ pub mod textures;
 pub mod weld;
 
 use crate::asset::Asset;
-use crate::report::{Timings, Warning};
+use crate::report::{StageReport, Timings};
 use crate::settings::Settings;
 
-/// Runs stages 1-7 on `asset`; returns warnings about what they changed.
-pub fn prepare(asset: &mut Asset, settings: &Settings, timings: &Timings) -> Vec<Warning> {
-    let mut warnings = timings.time("repair", || repair::run(asset));
-    let welded = timings.time("weld", || weld::run(asset));
-    if welded.triangles_removed > 0 {
-        warnings.push(Warning::global(
-            "DEGENERATE_TRIANGLES_REMOVED",
-            format!("{} degenerate triangles removed", welded.triangles_removed),
-        ));
+/// A stage: edits the asset as the settings say and reports what it did. Every preparation
+/// stage is one; the per-level stages ([`optimize`], [`quantize`]) are too, and
+/// [`points::run`] takes the level's ratio besides.
+pub type Stage = fn(&mut Asset, &Settings) -> StageReport;
+
+/// Runs `stage` on `asset`, timed under the stage's name.
+pub fn run_stage(
+    stage: Stage,
+    asset: &mut Asset,
+    settings: &Settings,
+    timings: &Timings,
+) -> StageReport {
+    let start = std::time::Instant::now();
+    let report = stage(asset, settings);
+    timings.add(&report.stage, start.elapsed());
+    report
+}
+
+/// Runs stages 1-7 on `asset`; returns their reports in the order they ran.
+pub fn prepare(asset: &mut Asset, settings: &Settings, timings: &Timings) -> Vec<StageReport> {
+    let mut run = |stage: Stage| run_stage(stage, asset, settings, timings);
+    let cleaning: [Stage; 6] = [
+        repair::run,
+        weld::run,
+        dedup::run,
+        fold::run,
+        prune::run,
+        flatten::run,
+    ];
+    let mut reports: Vec<StageReport> = cleaning.into_iter().map(&mut run).collect();
+    // Flattening leaves emptied nodes and merged-away objects behind.
+    if reports.last().is_some_and(|f| !f.merged.is_empty()) {
+        reports.push(run(prune::run));
     }
-    timings.time("dedup", || dedup::run(asset, settings.keep_named));
-    let folded = timings.time("fold", || fold::run(asset));
-    if folded != fold::Folded::default() {
-        warnings.push(Warning::global(
-            "MATERIALS_SIMPLIFIED",
-            format!(
-                "{} solid-colour or flat textures folded into factors, {} materials made opaque (their alpha is 1 everywhere)",
-                folded.textures, folded.opaque
-            ),
-        ));
-    }
-    timings.time("prune", || prune::run(asset, settings.keep_named));
-    if timings.time("flatten", || flatten::run(asset, settings.keep_named)) > 0 {
-        timings.time("prune", || prune::run(asset, settings.keep_named));
-    }
-    timings.time("animation", || {
-        animation::run(asset, settings.delivery.animation_fps);
-    });
-    warnings
+    reports.push(run(animation::run));
+    reports
 }

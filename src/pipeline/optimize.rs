@@ -9,6 +9,8 @@
 
 use super::chunks;
 use crate::asset::{Asset, Mode, Primitive};
+use crate::report::StageReport;
+use crate::settings::{Compression, Settings};
 use meshopt::VertexDataAdapter;
 use rayon::prelude::*;
 
@@ -18,9 +20,12 @@ const OVERDRAW_THRESHOLD: f32 = 1.05;
 /// Index buffers of more than twice this many triangles are optimized in parallel runs.
 const TRIANGLES_PER_RUN: usize = 200_000;
 
-/// Optimizes every triangle primitive of `asset` (`for_compression`: see the module docs).
-/// Points and lines are left untouched.
-pub fn run(asset: &mut Asset, for_compression: bool) {
+/// Optimizes every triangle primitive of `asset`, for compression when
+/// `settings.delivery.compress` asks for any (see the module docs); reports the unused
+/// vertices dropped. Points and lines are left untouched.
+pub fn run(asset: &mut Asset, settings: &Settings) -> StageReport {
+    let for_compression = settings.delivery.compress != Compression::None;
+    let before = asset.counts().vertices;
     for prim in asset
         .meshes
         .iter_mut()
@@ -30,6 +35,12 @@ pub fn run(asset: &mut Asset, for_compression: bool) {
             optimize(prim, for_compression);
         }
     }
+    let mut report = StageReport::new("optimize");
+    report.removed(
+        "unused_vertices",
+        before.saturating_sub(asset.counts().vertices) as usize,
+    );
+    report
 }
 
 /// Reorders `prim`'s triangles and vertices (`for_compression`: see the module docs).

@@ -5,13 +5,19 @@
 //! input's. Lines are left as they are.
 
 use crate::asset::{Asset, Mode, Primitive, Semantic};
+use crate::report::StageReport;
+use crate::settings::Settings;
 use meshopt::VertexDataAdapter;
 
-/// Keeps `ratio` (0..=1) of the points of every point primitive of `asset`.
-pub fn thin(asset: &mut Asset, ratio: f64) {
+/// Keeps `ratio` (0..=1, the level's share of the input) of the points of every point
+/// primitive of `asset`; reports the points removed. A per-level stage: the ratio is the
+/// level's, not a setting.
+pub fn run(asset: &mut Asset, _: &Settings, ratio: f64) -> StageReport {
+    let mut report = StageReport::new("thin_points");
     if ratio >= 1.0 {
-        return;
+        return report;
     }
+    let before = points(asset);
     for prim in asset
         .meshes
         .iter_mut()
@@ -20,6 +26,15 @@ pub fn thin(asset: &mut Asset, ratio: f64) {
     {
         thin_primitive(prim, ratio);
     }
+    report.removed("points", before.saturating_sub(points(asset)));
+    report
+}
+
+/// Points over every point primitive.
+fn points(asset: &Asset) -> usize {
+    let prims = asset.meshes.iter().flat_map(|m| &m.primitives);
+    let points = prims.filter(|p| p.mode == Mode::Points);
+    points.map(Primitive::vertex_count).sum()
 }
 
 fn thin_primitive(prim: &mut Primitive, ratio: f64) {
@@ -110,7 +125,7 @@ mod tests {
         };
         let mut a = cloud(1000);
         let before = bounds(&a.meshes[0].primitives[0]);
-        thin(&mut a, 0.25);
+        run(&mut a, &Settings::default(), 0.25);
         let p = &a.meshes[0].primitives[0];
         let n = p.vertex_count();
         // meshopt's target is approximate on a regular grid.
@@ -129,10 +144,10 @@ mod tests {
     #[test]
     fn full_ratio_and_other_modes_are_left_alone() {
         let mut a = cloud(100);
-        thin(&mut a, 1.0);
+        run(&mut a, &Settings::default(), 1.0);
         assert_eq!(a.meshes[0].primitives[0].vertex_count(), 100);
         a.meshes[0].primitives[0].mode = Mode::Lines;
-        thin(&mut a, 0.5);
+        run(&mut a, &Settings::default(), 0.5);
         assert_eq!(a.meshes[0].primitives[0].vertex_count(), 100);
     }
 }

@@ -13,31 +13,22 @@
 //! Without `keep_named`, node and mesh names are dropped as well.
 
 use crate::asset::{Asset, Primitive, Semantic};
+use crate::report::StageReport;
+use crate::settings::Settings;
 
-/// Counts of what was pruned.
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
-pub struct PruneReport {
-    /// Vertex streams removed.
-    pub streams: usize,
-    /// Nodes removed.
-    pub nodes: usize,
-    /// Other objects removed (meshes, materials, textures, images, ...).
-    pub objects: usize,
-}
-
-/// Prunes `asset` in place. Without `keep_named`, node and mesh names go too: nothing
-/// addresses them then (gltfpack drops them likewise unless `-kn`).
-pub fn run(asset: &mut Asset, keep_named: bool) -> PruneReport {
+/// Prunes `asset` in place; reports the vertex streams, nodes and other objects (meshes,
+/// materials, textures, images, ...) removed. Without `settings.keep_named`, node and mesh
+/// names go too: nothing addresses them then (gltfpack drops them likewise unless `-kn`).
+pub fn run(asset: &mut Asset, settings: &Settings) -> StageReport {
+    let keep_named = settings.keep_named;
     if !keep_named {
         asset.nodes.iter_mut().for_each(|n| n.name = None);
         asset.meshes.iter_mut().for_each(|m| m.name = None);
     }
-    let mut report = PruneReport {
-        streams: prune_streams(asset),
-        ..PruneReport::default()
-    };
-    report.nodes = prune_nodes(asset, keep_named);
-    report.objects = prune_objects(asset);
+    let mut report = StageReport::new("prune");
+    report.removed("vertex_streams", prune_streams(asset));
+    report.removed("nodes", prune_nodes(asset, keep_named));
+    report.removed("objects", prune_objects(asset));
     report
 }
 

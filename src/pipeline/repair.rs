@@ -5,11 +5,12 @@
 //! sum, which is what viewers do at draw time, so nothing visible changes.
 
 use crate::asset::{Asset, Semantic, weight_sum_tolerance};
-use crate::report::Warning;
+use crate::report::{StageReport, Warning};
+use crate::settings::Settings;
 
-/// Renormalizes skin weights; returns one warning per primitive that was changed.
-pub fn run(asset: &mut Asset) -> Vec<Warning> {
-    let mut warnings = vec![];
+/// Renormalizes skin weights; reports the vertices changed, with one warning per primitive.
+pub fn run(asset: &mut Asset, _: &Settings) -> StageReport {
+    let mut report = StageReport::new("repair");
     for (m, mesh) in asset.meshes.iter_mut().enumerate() {
         for (p, prim) in mesh.primitives.iter_mut().enumerate() {
             let Some(w0) = prim.attribute(&Semantic::Weights(0)) else {
@@ -34,12 +35,13 @@ pub fn run(asset: &mut Asset) -> Vec<Warning> {
                     }
                 }
             }
-            warnings.push(Warning::at(
+            report.changed("skin_weights_renormalized", fixed);
+            report.warnings.push(Warning::at(
                 "SKIN_WEIGHTS_RENORMALIZED",
                 format!("/meshes/{m}/primitives/{p}/attributes/WEIGHTS_0"),
                 format!("{fixed} vertices had skin weights not summing to 1; renormalized"),
             ));
         }
     }
-    warnings
+    report
 }

@@ -5,20 +5,15 @@
 //! morph target must stay two vertices (gltfpack leaves them out of its key and can merge them).
 
 use crate::asset::{Asset, AttributeData, Component, Mode, Primitive};
+use crate::report::{StageReport, Warning};
+use crate::settings::Settings;
 use meshopt::VertexStream;
 
-/// Totals of what welding removed.
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
-pub struct WeldReport {
-    /// Vertices removed (merged duplicates and unreferenced).
-    pub vertices_removed: usize,
-    /// Triangles removed as degenerate.
-    pub triangles_removed: usize,
-}
-
-/// Welds every triangle primitive of `asset`.
-pub fn run(asset: &mut Asset) -> WeldReport {
-    let mut report = WeldReport::default();
+/// Welds every triangle primitive of `asset`; reports the vertices and degenerate triangles
+/// removed, and warns when triangles went.
+pub fn run(asset: &mut Asset, _: &Settings) -> StageReport {
+    let mut report = StageReport::new("weld");
+    let (mut vertices, mut triangles) = (0, 0);
     for prim in asset
         .meshes
         .iter_mut()
@@ -30,8 +25,16 @@ pub fn run(asset: &mut Asset) -> WeldReport {
         let before = (prim.vertex_count(), prim.triangle_count());
         weld(prim);
         drop_degenerate(prim);
-        report.vertices_removed += before.0 - prim.vertex_count();
-        report.triangles_removed += before.1 - prim.triangle_count();
+        vertices += before.0 - prim.vertex_count();
+        triangles += before.1 - prim.triangle_count();
+    }
+    report.removed("vertices", vertices);
+    report.removed("degenerate_triangles", triangles);
+    if triangles > 0 {
+        report.warnings.push(Warning::global(
+            "DEGENERATE_TRIANGLES_REMOVED",
+            format!("{triangles} degenerate triangles removed"),
+        ));
     }
     report
 }

@@ -145,6 +145,16 @@ pub struct Limits {
     pub max_nodes: u64,
 }
 
+impl Limits {
+    /// Refuses an input of `actual` bytes above [`Limits::max_input_bytes`].
+    pub fn check_input_bytes(&self, actual: u64) -> crate::Result<()> {
+        if actual > self.max_input_bytes {
+            return Err(crate::Error::input_too_large(actual, self.max_input_bytes));
+        }
+        Ok(())
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {

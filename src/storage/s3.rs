@@ -35,10 +35,13 @@ pub struct S3Store {
     part_size: usize,
 }
 
-/// Content-Type of an output file by extension.
+/// Content-Type of an output file by extension: a delivery format's own
+/// ([`crate::job::encoders`]), else the thumbnails' and the manifest's.
 pub fn content_type(name: &str) -> &'static str {
+    if let Some(encoder) = crate::job::encoders::for_file(name) {
+        return encoder.mime_type;
+    }
     match name.rsplit('.').next().unwrap_or_default() {
-        "glb" => "model/gltf-binary",
         "gltf" => "model/gltf+json",
         "png" => "image/png",
         "apng" => "image/apng",
@@ -142,12 +145,7 @@ impl S3Store {
             Err(e) if status(&e) == Some(404) => return Err(Error::NoSuchObject(obj.uri())),
             Err(e) => return Err(Error::remote(op, &e)),
         };
-        let too_big = |actual| Error::LimitExceeded {
-            what: "input bytes",
-            actual,
-            limit: max_bytes,
-            flag: "--max-input-bytes",
-        };
+        let too_big = |actual| Error::input_too_large(actual, max_bytes);
         let declared = out.content_length().unwrap_or(0).max(0) as u64;
         if declared > max_bytes {
             return Err(too_big(declared));

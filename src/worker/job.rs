@@ -242,7 +242,8 @@ impl<'a> Job<'a> {
                     .map_err(Error::output(&temp_dir))?;
                 let path = fetched.stage(dir.path())?;
                 let sink = MemorySink::default();
-                let manifest = job::run(&path, &sink, &settings, Some(&renderer), &cancel)?;
+                let input = job::Input::open(&path, &settings.limits)?;
+                let manifest = job::run(&input, &sink, &settings, Some(&renderer), &cancel)?;
                 Ok((manifest, sink.into_files()))
             })
         });

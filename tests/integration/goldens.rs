@@ -7,7 +7,7 @@
 //! `UPDATE_GOLDENS=1 cargo test goldens` rewrites them; look at every image before committing.
 
 use crate::support::{features, tools};
-use render_worker::format::{self, uri::Resources};
+use render_worker::format::{self, resolve::NoFiles};
 use render_worker::qa;
 use render_worker::render::{Renderer, RgbaImage, TextureCache, View, ViewRequest};
 use render_worker::settings::Limits;
@@ -35,7 +35,7 @@ fn renderer() -> &'static Renderer {
 }
 
 fn render(glb: &[u8], view: View) -> RgbaImage {
-    let asset = format::read_bytes(glb, &Resources::None, &Limits::default())
+    let asset = format::read_bytes(glb, &NoFiles, &Limits::default())
         .unwrap()
         .asset;
     let request = ViewRequest { view, size: SIZE };

@@ -12,6 +12,7 @@ mod corpus;
 mod delivery;
 mod deploy;
 mod goldens;
+mod job_seams;
 mod peer_sizes;
 mod pipeline;
 mod reading;

@@ -2,12 +2,12 @@
 
 use crate::support::{builder::*, check, scenes};
 use render_worker::asset::{Component, Mode, Semantic};
-use render_worker::format::{self, uri::Resources};
+use render_worker::format::{self, resolve::NoFiles};
 use render_worker::settings::Limits;
 use serde_json::json;
 
 fn read_glb(b: &Builder) -> format::ReadOutput {
-    format::read_bytes(&b.glb(), &Resources::None, &Limits::default()).expect("fixture reads")
+    format::read_bytes(&b.glb(), &NoFiles, &Limits::default()).expect("fixture reads")
 }
 
 #[test]
@@ -129,7 +129,7 @@ fn gltf_with_external_percent_encoded_files_and_data_uris() {
     doc["images"][0] = json!({"uri": format!("data:image/png;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(&png))});
     let bytes = serde_json::to_vec(&doc).unwrap();
-    let out = format::read_bytes(&bytes, &Resources::None, &Limits::default()).unwrap();
+    let out = format::read_bytes(&bytes, &NoFiles, &Limits::default()).unwrap();
     assert_eq!(&*out.asset.images[0].data, &png[..]);
 }
 

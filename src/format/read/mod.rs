@@ -13,7 +13,9 @@ mod meshopt;
 mod scene;
 
 use super::accessor::Decoder;
-use super::uri::{Loaded, Resources};
+use super::detect::{self, Format};
+use super::resolve::Resolver;
+use super::uri::{self, Loaded};
 use super::{extensions, glb, schema::Root};
 use crate::asset::{Asset, Image};
 use crate::error::{Error, Result};
@@ -38,21 +40,16 @@ pub struct ReadOutput {
     pub bytes_read: u64,
 }
 
-/// Reads a glTF document (GLB or JSON text) from memory.
-pub fn read_bytes(bytes: &[u8], resources: &Resources, limits: &Limits) -> Result<ReadOutput> {
-    if bytes.len() as u64 > limits.max_input_bytes {
-        return Err(Error::LimitExceeded {
-            what: "input bytes",
-            actual: bytes.len() as u64,
-            limit: limits.max_input_bytes,
-            flag: "--max-input-bytes",
-        });
-    }
-    let (json, bin) = if glb::looks_binary(bytes) {
-        let g = glb::parse(bytes)?;
-        (g.json, g.bin)
-    } else {
-        (bytes, None)
+/// Reads a glTF document (GLB or JSON text, told apart by [`detect::detect`]) from memory,
+/// opening the files it references through `resolver`.
+pub fn read_bytes(bytes: &[u8], resolver: &dyn Resolver, limits: &Limits) -> Result<ReadOutput> {
+    limits.check_input_bytes(bytes.len() as u64)?;
+    let (json, bin) = match detect::detect(bytes)? {
+        Format::Glb => {
+            let g = glb::parse(bytes)?;
+            (g.json, g.bin)
+        }
+        Format::Gltf => (bytes, None),
     };
     let mut doc: serde_json::Value = serde_json::from_slice(json).map_err(|e| {
         let message = e.to_string();
@@ -87,7 +84,7 @@ pub fn read_bytes(bytes: &[u8], resources: &Resources, limits: &Limits) -> Resul
     check_limits(&root, limits)?;
 
     let mut budget = limits.max_input_bytes.saturating_sub(bytes.len() as u64);
-    let mut buffers = load_buffers(&root, bin, resources, &mut budget)?;
+    let mut buffers = load_buffers(&root, bin, resolver, &mut budget)?;
     // Decoded bytes have their own allowance, so `bytes_read` stays what was read.
     let mut decode_budget = limits.max_input_bytes;
     meshopt::decode_views(&mut root, &mut buffers, &mut decode_budget)?;
@@ -110,7 +107,7 @@ pub fn read_bytes(bytes: &[u8], resources: &Resources, limits: &Limits) -> Resul
         })
         .collect();
 
-    let images = load_images(&root, &decoder, resources, &mut budget, &mut problems)?;
+    let images = load_images(&root, &decoder, resolver, &mut budget, &mut problems)?;
     let meshes = mesh::read_meshes(&decoder, &mut problems)?;
     let mut asset = Asset {
         info: root.asset.clone(),
@@ -239,7 +236,7 @@ fn check_limits(root: &Root, limits: &Limits) -> Result<()> {
 fn load_buffers<'a>(
     root: &Root,
     bin: Option<&'a [u8]>,
-    resources: &Resources,
+    resolver: &dyn Resolver,
     budget: &mut u64,
 ) -> Result<Vec<Option<Cow<'a, [u8]>>>> {
     let mut used = vec![false; root.buffers.len()];
@@ -258,7 +255,7 @@ fn load_buffers<'a>(
             continue;
         }
         let data = match (&b.uri, i, bin) {
-            (Some(uri), _, _) => Cow::Owned(load(resources, uri, &pointer, budget)?.bytes),
+            (Some(uri), _, _) => Cow::Owned(load(resolver, uri, &pointer, budget)?.bytes),
             (None, 0, Some(bin)) => Cow::Borrowed(bin),
             (None, _, _) if is_fallback_buffer(b) => {
                 out.push(None);
@@ -293,14 +290,12 @@ fn load_buffers<'a>(
 }
 
 /// Loads `uri` (referenced from `pointer`) within the remaining input budget, and charges it.
-fn load(resources: &Resources, uri: &str, pointer: &str, budget: &mut u64) -> Result<Loaded> {
-    let loaded = resources
-        .load(uri, *budget)
-        .map_err(|reason| Error::Resource {
-            pointer: pointer.to_string(),
-            uri: uri.to_string(),
-            reason,
-        })?;
+fn load(resolver: &dyn Resolver, uri: &str, pointer: &str, budget: &mut u64) -> Result<Loaded> {
+    let loaded = uri::load(uri, resolver, *budget).map_err(|reason| Error::Resource {
+        pointer: pointer.to_string(),
+        uri: uri.to_string(),
+        reason,
+    })?;
     *budget = budget.saturating_sub(loaded.bytes.len() as u64);
     Ok(loaded)
 }
@@ -314,7 +309,7 @@ fn is_fallback_buffer(b: &super::schema::Buffer) -> bool {
 fn load_images(
     root: &Root,
     decoder: &Decoder<'_>,
-    resources: &Resources,
+    resolver: &dyn Resolver,
     budget: &mut u64,
     problems: &mut Problems,
 ) -> Result<Vec<Image>> {
@@ -331,7 +326,7 @@ fn load_images(
                     img.mime_type.clone(),
                 ),
                 (None, Some(uri)) => {
-                    let loaded = load(resources, uri, &pointer, budget)?;
+                    let loaded = load(resolver, uri, &pointer, budget)?;
                     (loaded.bytes, img.mime_type.clone().or(loaded.mime_type))
                 }
                 (None, None) => {

@@ -19,30 +19,29 @@ mod positions;
 mod texcoords;
 
 use crate::asset::{Asset, AttributeData, Component, Format, Mode, Primitive, Semantic};
-use crate::report::Warning;
-use crate::settings::Delivery;
+use crate::report::StageReport;
+use crate::settings::Settings;
 
-/// What quantization did, for the manifest.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Quantized {
-    /// Position grid step in the meshes' own units (0 when positions stayed float).
-    pub position_step: f32,
-}
-
-/// Quantizes `asset` in place as `delivery` says; returns what it did and warnings about
-/// streams it had to leave as floats.
-pub fn run(asset: &mut Asset, delivery: &Delivery) -> (Quantized, Vec<Warning>) {
-    let mut report = Quantized::default();
-    let mut warnings = vec![];
+/// Quantizes `asset` in place as `settings.delivery` says; reports the float streams it
+/// stored as integers, the vertices it made identical and merged, and the position grid step
+/// (in the meshes' own units), and warns about streams it had to leave as floats.
+pub fn run(asset: &mut Asset, settings: &Settings) -> StageReport {
+    let delivery = &settings.delivery;
+    let mut report = StageReport::new("quantize");
     if !delivery.quantize {
-        return (report, warnings);
+        return report;
     }
+    let before = (float_streams(asset), asset.counts().vertices);
     if !delivery.float_positions {
         let (step, w) = positions::run(asset, delivery.position_bits);
-        report.position_step = step;
-        warnings.extend(w);
+        if step > 0.0 {
+            report.measured("position_grid_step", f64::from(step));
+        }
+        report.warnings.extend(w);
     }
-    warnings.extend(texcoords::run(asset, delivery.texcoord_bits));
+    report
+        .warnings
+        .extend(texcoords::run(asset, delivery.texcoord_bits));
     for mesh in &mut asset.meshes {
         for p in &mut mesh.primitives {
             quantize_vectors(p, delivery.normal_bits);
@@ -54,7 +53,24 @@ pub fn run(asset: &mut Asset, delivery: &Delivery) -> (Quantized, Vec<Warning>) 
         }
     }
     quantize_keys(asset);
-    (report, warnings)
+    report.changed(
+        "float_streams_quantized",
+        before.0.saturating_sub(float_streams(asset)),
+    );
+    report.merged(
+        "vertices",
+        before.1.saturating_sub(asset.counts().vertices) as usize,
+    );
+    report
+}
+
+/// Float vertex streams (attributes and morph deltas) over every primitive.
+fn float_streams(asset: &Asset) -> usize {
+    let prims = asset.meshes.iter().flat_map(|m| &m.primitives);
+    prims
+        .flat_map(|p| p.streams())
+        .filter(|s| is_float(s))
+        .count()
 }
 
 /// Merges the vertices of an indexed triangle primitive that quantization made identical

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use render_worker::asset::{Asset, Bounds, Component, Mode, Semantic};
-use render_worker::format::{self, ReadOutput, uri::Resources};
+use render_worker::format::{self, ReadOutput, resolve::Folder};
 use render_worker::job::Manifest;
 use render_worker::settings::Limits;
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub fn read(path: &Path) -> ReadOutput {
     let bytes = std::fs::read(path).unwrap();
     let dir = path.parent().unwrap().to_path_buf();
-    format::read_bytes(&bytes, &Resources::Dir(dir), &Limits::default())
+    format::read_bytes(&bytes, &Folder(dir), &Limits::default())
         .unwrap_or_else(|e| panic!("{} does not re-read: {e}", path.display()))
 }
 
