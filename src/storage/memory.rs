@@ -99,12 +99,7 @@ impl BlobStore for MemoryStore {
                 .object(&object.bucket, &object.key)
                 .ok_or_else(|| Error::NoSuchObject(object.uri()))?;
             if bytes.len() as u64 > max_bytes {
-                return Err(Error::LimitExceeded {
-                    what: "input bytes",
-                    actual: bytes.len() as u64,
-                    limit: max_bytes,
-                    flag: "--max-input-bytes",
-                });
+                return Err(Error::input_too_large(bytes.len() as u64, max_bytes));
             }
             Ok(bytes)
         })

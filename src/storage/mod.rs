@@ -37,8 +37,8 @@ pub trait BlobStore: Send + Sync {
     fn exists<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, Result<bool>>;
 
     /// The whole of `object`, refusing one larger than `max_bytes` (with
-    /// `Error::LimitExceeded`, `actual` the size seen so far); `Error::NoSuchObject` when it
-    /// does not exist.
+    /// [`Error::input_too_large`](crate::Error::input_too_large), `actual` the size seen so
+    /// far); `Error::NoSuchObject` when it does not exist.
     fn get<'a>(&'a self, object: &'a S3Object, max_bytes: u64) -> BoxFuture<'a, Result<Vec<u8>>>;
 
     /// Writes `bytes` to `bucket/key` unless the key exists: [`Put::AlreadyExists`] then,

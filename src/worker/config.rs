@@ -5,7 +5,6 @@ use crate::error::{Error, Result};
 use crate::settings::Settings;
 use crate::storage::s3::Encryption;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Longest delay before a retry, seconds.
@@ -66,8 +65,6 @@ pub struct Config {
     pub metrics_addr: SocketAddr,
     /// S3 and SQS endpoint override.
     pub endpoint_url: Option<String>,
-    /// Folder for downloaded inputs.
-    pub temp_dir: PathBuf,
 }
 
 fn seconds(flag: &str, value: f64) -> Result<Duration> {
@@ -138,7 +135,6 @@ impl Config {
             allow_software: args.job.allow_software,
             metrics_addr: args.metrics_addr,
             endpoint_url: args.endpoint_url.clone().filter(|u| !u.is_empty()),
-            temp_dir: std::env::temp_dir(),
         })
     }
 

@@ -1,25 +1,21 @@
 //! A job's input: the object a message names and, for a `.gltf`, the files it references
-//! beside it, fetched into memory once, under the input size limit; and the content address
-//! that names the job's output prefix. Reading the model is the pipeline's business
-//! ([`crate::job`]), not this module's.
+//! beside it, fetched into memory once, under the input size limit, as a [`job::Input`] whose
+//! resolver serves those files; and the content address that names the job's output prefix.
+//! Reading the model is the pipeline's business ([`crate::job`]), not this module's.
 
 use crate::error::{Error, Result};
-use crate::format::uri;
+use crate::format::{resolve::Files, uri};
 use crate::job;
 use crate::queue::message::S3Object;
 use crate::settings::hex;
 use crate::storage::BlobStore;
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// An input in memory.
 pub struct Fetched {
-    /// The upload's file name: the key's last segment, made safe.
-    pub name: String,
-    /// The document (GLB or glTF JSON).
-    pub document: Vec<u8>,
-    /// The files the document references, by path relative to it, in reference order.
-    pub files: Vec<(PathBuf, Vec<u8>)>,
+    /// The document, named by the key's last segment (made safe), with its files.
+    pub input: job::Input,
     /// Size of the document and its files together, bytes.
     pub bytes: u64,
     /// The content address ([`content_address`]).
@@ -37,7 +33,7 @@ pub async fn fetch(store: &dyn BlobStore, object: &S3Object, limit: u64) -> Resu
         false => uri::external_files(&document),
     };
     let folder = object.key.rsplit_once('/').map_or("", |(d, _)| d);
-    let mut files = Vec::with_capacity(references.len());
+    let mut files = Files::default();
     let mut hashes = Vec::with_capacity(references.len());
     for relative in references {
         let key = relative_key(&relative);
@@ -50,24 +46,19 @@ pub async fn fetch(store: &dyn BlobStore, object: &S3Object, limit: u64) -> Resu
         };
         let read = store.get(&sibling, limit - bytes).await;
         let file = read.map_err(|e| match e {
-            Error::LimitExceeded { actual, .. } => Error::LimitExceeded {
-                what: "input bytes (document and external files)",
-                actual: bytes + actual,
-                limit,
-                flag: "--max-input-bytes",
-            },
+            Error::LimitExceeded { actual, .. } => Error::input_too_large(bytes + actual, limit),
             other => other,
         })?;
         bytes += file.len() as u64;
         hashes.push((key, hex(&Sha256::digest(&file))));
-        files.push((relative, file));
+        files.insert(relative, file);
     }
+    let address = content_address(&hex(&Sha256::digest(&document)), &hashes);
+    let name = local_name(&object.key);
     Ok(Fetched {
-        name: local_name(&object.key),
-        address: content_address(&hex(&Sha256::digest(&document)), &hashes),
-        document,
-        files,
+        input: job::Input::new(name, document, Box::new(files)),
         bytes,
+        address,
     })
 }
 
@@ -98,8 +89,8 @@ fn relative_key(relative: &Path) -> String {
     parts.join("/")
 }
 
-/// A local file name for an object key: its last segment made safe, keeping a `.glb` or
-/// `.gltf` extension (the reader uses the name only in reports).
+/// The upload's file name for an object key: its last segment made safe, keeping a `.glb` or
+/// `.gltf` extension (the manifest's `input.file`, as when the worker staged inputs on disk).
 fn local_name(key: &str) -> String {
     let last = Path::new(key.rsplit('/').next().unwrap_or_default());
     let stem = job::output_name(last);
@@ -109,23 +100,6 @@ fn local_name(key: &str) -> String {
     {
         Some(ext) if ext == "glb" || ext == "gltf" => format!("{stem}.{ext}"),
         _ => stem,
-    }
-}
-
-impl Fetched {
-    /// Writes the document (as [`Fetched::name`]) and its files into `dir`, where the
-    /// pipeline reads them; returns the document's path.
-    pub fn stage(&self, dir: &Path) -> Result<PathBuf> {
-        for (relative, bytes) in &self.files {
-            let path = dir.join(relative);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(Error::output(parent))?;
-            }
-            std::fs::write(&path, bytes).map_err(Error::output(&path))?;
-        }
-        let path = dir.join(&self.name);
-        std::fs::write(&path, &self.document).map_err(Error::output(&path))?;
-        Ok(path)
     }
 }
 
@@ -175,12 +149,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(fetched.bytes, total);
-        assert_eq!(fetched.name, "chair.gltf");
-        let paths: Vec<_> = fetched.files.iter().map(|(p, _)| p.clone()).collect();
-        assert_eq!(
-            paths,
-            [PathBuf::from("data/a b.bin"), PathBuf::from("tex.png")]
-        );
+        assert_eq!(fetched.input.name, "chair.gltf");
+        let resolver = &fetched.input.resolver;
+        assert_eq!(resolver.read(Path::new("data/a b.bin"), 3).unwrap(), b"bin");
+        assert_eq!(resolver.read(Path::new("tex.png"), 4).unwrap(), b"png!");
         let sha = |b: &[u8]| hex(&Sha256::digest(b));
         let files = [
             ("data/a b.bin".to_string(), sha(b"bin")),

@@ -196,13 +196,8 @@ impl<'a> Job<'a> {
         let limit = settings.limits.max_input_bytes;
         // The size an S3 event reports is checked before anything is fetched; the fetch
         // checks each object's declared length before reading it.
-        if let Some(size) = self.request.size.filter(|s| *s > limit) {
-            return Err(Error::LimitExceeded {
-                what: "input bytes",
-                actual: size,
-                limit,
-                flag: "--max-input-bytes",
-            });
+        if let Some(size) = self.request.size {
+            settings.limits.check_input_bytes(size)?;
         }
         let fetch = input::fetch(store.as_ref(), &self.request.input, limit);
         let fetched = timed("download", config.timeouts.download, fetch).await?;
@@ -227,7 +222,6 @@ impl<'a> Job<'a> {
     ) -> Result<(Manifest, Vec<(String, Vec<u8>)>)> {
         let renderer = self.shared.services.renderer.clone();
         let pool = self.shared.services.pool.clone();
-        let temp_dir = self.shared.config.temp_dir.clone();
         let cancel = Cancel {
             flag: self.cancel.clone(),
             drain: self.shared.drain.clone(),
@@ -236,14 +230,9 @@ impl<'a> Job<'a> {
         let work = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             pool.install(|| {
-                let dir = tempfile::Builder::new()
-                    .prefix("render-worker-job")
-                    .tempdir_in(&temp_dir)
-                    .map_err(Error::output(&temp_dir))?;
-                let path = fetched.stage(dir.path())?;
                 let sink = MemorySink::default();
-                let input = job::Input::open(&path, &settings.limits)?;
-                let manifest = job::run(&input, &sink, &settings, Some(&renderer), &cancel)?;
+                let input = &fetched.input;
+                let manifest = job::run(input, &sink, &settings, Some(&renderer), &cancel)?;
                 Ok((manifest, sink.into_files()))
             })
         });
