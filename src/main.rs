@@ -12,6 +12,7 @@ use render_worker::render::{LazyRenderer, Renderer, TextureCache, ViewRequest};
 use render_worker::settings::Settings;
 use render_worker::{Error, console, job, telemetry, thumbnail, worker};
 use std::process::ExitCode;
+use std::time::Duration;
 
 fn main() -> ExitCode {
     let _runtime_dir = private_runtime_dir();
@@ -75,7 +76,7 @@ fn run(command: Command) -> Result<(), Error> {
             }
         }
         Command::Render(args) => render(args)?,
-        Command::Worker(args) => worker::main(worker::Config::from_args(&args)?)?,
+        Command::Worker(args) => work(worker::Config::from_args(&args)?)?,
         Command::Inspect(args) => {
             let settings = args.settings();
             let input = job::Input::open(&args.input, &settings.limits)?;
@@ -91,6 +92,27 @@ fn run(command: Command) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Runs the worker until drained. The drain starts on SIGTERM, SIGINT or a spot interruption
+/// notice; a job thread still running after it (its message already released) is not waited
+/// for.
+fn work(config: worker::Config) -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("render-worker-io")
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+    let result = runtime.block_on(async {
+        let drain = worker::Drain::new(config.drain_timeout);
+        worker::watch_signals(drain.clone())?;
+        if let Some(endpoint) = &config.imds_endpoint {
+            worker::watch_spot_notices(endpoint, drain.clone())?;
+        }
+        worker::run(config, drain).await
+    });
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
 }
 
 fn render(args: RenderArgs) -> Result<(), Error> {

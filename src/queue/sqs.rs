@@ -1,27 +1,23 @@
-//! SQS: receiving, deleting in batches, changing visibility, sending completion events.
+//! SQS as a [`JobQueue`]: receiving, deleting in batches, changing visibility, sending
+//! completion events. The worker sees only the trait.
 
+use super::{JobQueue, Received};
 use crate::error::{Error, Result};
+use crate::storage::BoxFuture;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
-
-/// One received message.
-#[derive(Debug, Clone)]
-pub struct Received {
-    /// SQS message id.
-    pub message_id: String,
-    /// Handle for delete and visibility changes.
-    pub receipt: String,
-    /// Body text.
-    pub body: String,
-    /// How many times SQS has delivered it (1 on first delivery).
-    pub receive_count: u32,
-}
+use std::time::Duration;
 
 /// A queue by URL.
 #[derive(Clone)]
 pub struct Queue {
     client: Client,
     url: String,
+}
+
+/// `seconds` as SQS's visibility timeout (at most 43 200, so the cast never saturates).
+fn visibility_seconds(seconds: u32) -> i32 {
+    seconds.min(43_200) as i32
 }
 
 fn remote<E: std::error::Error>(operation: &str, url: &str) -> impl FnOnce(E) -> Error {
@@ -38,13 +34,12 @@ impl Queue {
         }
     }
 
-    /// The queue URL.
-    pub fn url(&self) -> &str {
-        &self.url
+    /// The queue at `url`, on an SQS client made from `sdk`.
+    pub fn from_sdk(sdk: &aws_config::SdkConfig, url: impl Into<String>) -> Queue {
+        Queue::new(Client::new(sdk), url)
     }
 
-    /// Checks the queue answers (for `/readyz`).
-    pub async fn ping(&self) -> Result<()> {
+    async fn get_attributes(&self) -> Result<()> {
         self.client
             .get_queue_attributes()
             .queue_url(&self.url)
@@ -54,21 +49,19 @@ impl Queue {
             .map_err(remote("GetQueueAttributes", &self.url))
     }
 
-    /// Long-polls up to `max` (1..=10) messages, waiting up to `wait_seconds`; received
-    /// messages stay invisible for `visibility_seconds`.
-    pub async fn receive(
+    async fn receive_messages(
         &self,
-        max: i32,
-        wait_seconds: i32,
-        visibility_seconds: i32,
+        max: usize,
+        wait: Duration,
+        visibility: u32,
     ) -> Result<Vec<Received>> {
         let out = self
             .client
             .receive_message()
             .queue_url(&self.url)
-            .max_number_of_messages(max.clamp(1, 10))
-            .wait_time_seconds(wait_seconds)
-            .visibility_timeout(visibility_seconds)
+            .max_number_of_messages(max.clamp(1, 10) as i32)
+            .wait_time_seconds(wait.as_secs().min(20) as i32)
+            .visibility_timeout(visibility_seconds(visibility))
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
             .send()
             .await
@@ -90,8 +83,7 @@ impl Queue {
             .collect())
     }
 
-    /// Deletes up to ten messages in one call; returns the receipts that failed.
-    pub async fn delete_batch(&self, receipts: &[String]) -> Result<Vec<String>> {
+    async fn delete_message_batch(&self, receipts: &[String]) -> Result<Vec<String>> {
         let entries: Vec<DeleteMessageBatchRequestEntry> = receipts
             .iter()
             .enumerate()
@@ -119,21 +111,19 @@ impl Queue {
             .collect())
     }
 
-    /// Makes a message invisible for `seconds` more (0 releases it now).
-    pub async fn set_visibility(&self, receipt: &str, seconds: i32) -> Result<()> {
+    async fn change_visibility(&self, receipt: &str, visibility: u32) -> Result<()> {
         self.client
             .change_message_visibility()
             .queue_url(&self.url)
             .receipt_handle(receipt)
-            .visibility_timeout(seconds)
+            .visibility_timeout(visibility_seconds(visibility))
             .send()
             .await
             .map(|_| ())
             .map_err(remote("ChangeMessageVisibility", &self.url))
     }
 
-    /// Sends a message body.
-    pub async fn send(&self, body: String) -> Result<()> {
+    async fn send_message(&self, body: String) -> Result<()> {
         self.client
             .send_message()
             .queue_url(&self.url)
@@ -142,5 +132,36 @@ impl Queue {
             .await
             .map(|_| ())
             .map_err(remote("SendMessage", &self.url))
+    }
+}
+
+impl JobQueue for Queue {
+    fn name(&self) -> &str {
+        &self.url
+    }
+
+    fn ping(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.get_attributes())
+    }
+
+    fn receive(
+        &self,
+        max: usize,
+        wait: Duration,
+        visibility: u32,
+    ) -> BoxFuture<'_, Result<Vec<Received>>> {
+        Box::pin(self.receive_messages(max, wait, visibility))
+    }
+
+    fn delete_batch<'a>(&'a self, receipts: &'a [String]) -> BoxFuture<'a, Result<Vec<String>>> {
+        Box::pin(self.delete_message_batch(receipts))
+    }
+
+    fn set_visibility<'a>(&'a self, receipt: &'a str, seconds: u32) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.change_visibility(receipt, seconds))
+    }
+
+    fn send(&self, body: String) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.send_message(body))
     }
 }

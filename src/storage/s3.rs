@@ -1,4 +1,5 @@
-//! S3: the input's size and streamed download, and write-once uploads of outputs.
+//! S3 as a [`BlobStore`]: size-limited reads of inputs, write-once uploads of outputs, and
+//! the SDK configuration the S3 and SQS clients are made from. The worker sees only the trait.
 //!
 //! Outputs are written with `If-None-Match: *`: a 412 means another worker (or an earlier
 //! attempt) already wrote that key, which is success, since keys are content-addressed and
@@ -8,12 +9,10 @@
 
 use crate::error::{Error, Result};
 use crate::queue::message::S3Object;
+use crate::storage::{BlobStore, BoxFuture, Put};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ServerSideEncryption};
-use sha2::{Digest, Sha256};
-use std::path::Path;
-use tokio::io::AsyncWriteExt;
 
 /// Cache policy of every output: content-addressed keys never change.
 pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
@@ -25,15 +24,6 @@ pub enum Encryption {
     S3,
     /// SSE-KMS with this key (or the account's default key for S3 when `None`).
     Kms(Option<String>),
-}
-
-/// Whether a write-once upload wrote the object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Put {
-    /// The object is new.
-    Created,
-    /// It existed already (412): written by an earlier attempt or another worker.
-    AlreadyExists,
 }
 
 /// An S3 client with the output policy.
@@ -70,7 +60,35 @@ fn status<E>(
     e.raw_response().map(|r| r.status().as_u16())
 }
 
+/// The SDK's shared configuration from its default chain (credentials, region), with
+/// `endpoint_url` overriding every service's endpoint (a local server, e.g. moto).
+pub async fn sdk_config(endpoint_url: Option<&str>) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
 impl S3Store {
+    /// A store on an S3 client made from `sdk` (see [`S3Store::new`] for the rest). Uses
+    /// path-style addressing whenever an endpoint is overridden, in `sdk` or the
+    /// environment: local servers do not resolve virtual-host bucket names.
+    pub fn from_sdk(
+        sdk: &aws_config::SdkConfig,
+        encryption: Option<Encryption>,
+        multipart_threshold: usize,
+    ) -> S3Store {
+        let overridden = sdk.endpoint_url().is_some()
+            || ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"]
+                .iter()
+                .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+        let config = aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(overridden)
+            .build();
+        S3Store::new(Client::from_conf(config), encryption, multipart_threshold)
+    }
+
     /// A store writing with `encryption` (`None`: the bucket's default); objects above `multipart_threshold` bytes are
     /// uploaded in 8 MiB parts.
     pub fn new(
@@ -95,8 +113,8 @@ impl S3Store {
         }
     }
 
-    /// True when `bucket/key` exists.
-    pub async fn exists(&self, bucket: &str, key: &str) -> Result<bool> {
+    /// `HeadObject`: true when `bucket/key` exists.
+    async fn head(&self, bucket: &str, key: &str) -> Result<bool> {
         match self
             .client
             .head_object()
@@ -111,15 +129,9 @@ impl S3Store {
         }
     }
 
-    /// Streams `obj` into the file `path`, refusing more than `max_bytes` (by the declared
-    /// length before reading, and while reading); returns its size and hex SHA-256.
-    /// `Error::NoSuchObject` when it does not exist.
-    pub async fn download(
-        &self,
-        obj: &S3Object,
-        path: &Path,
-        max_bytes: u64,
-    ) -> Result<(u64, String)> {
+    /// Streams `obj` into memory, refusing more than `max_bytes` (by the declared length
+    /// before reading, and while reading).
+    async fn read(&self, obj: &S3Object, max_bytes: u64) -> Result<Vec<u8>> {
         let op = format!("GetObject {}", obj.uri());
         let out = match self
             .client
@@ -139,48 +151,22 @@ impl S3Store {
             return Err(too_big(declared));
         }
         let mut body = out.body;
-        let mut file = tokio::fs::File::create(path)
-            .await
-            .map_err(Error::output(path))?;
-        let mut hash = Sha256::new();
-        let mut size = 0u64;
+        let mut bytes = Vec::with_capacity(declared as usize);
         while let Some(chunk) = body
             .try_next()
             .await
             .map_err(|e| Error::remote(op.clone(), &e))?
         {
-            size += chunk.len() as u64;
-            if size > max_bytes {
-                return Err(too_big(size));
+            if (bytes.len() + chunk.len()) as u64 > max_bytes {
+                return Err(too_big((bytes.len() + chunk.len()) as u64));
             }
-            hash.update(&chunk);
-            file.write_all(&chunk).await.map_err(Error::output(path))?;
+            bytes.extend_from_slice(&chunk);
         }
-        file.flush().await.map_err(Error::output(path))?;
-        Ok((size, crate::settings::hex(&hash.finalize())))
-    }
-
-    /// Reads a whole object (results, manifests, tests).
-    pub async fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>> {
-        let op = format!("GetObject s3://{bucket}/{key}");
-        let out = self
-            .client
-            .get_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await;
-        let out = out.map_err(|e| Error::remote(op.clone(), &e))?;
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| Error::remote(op, &e))?;
-        Ok(bytes.into_bytes().to_vec())
+        Ok(bytes)
     }
 
     /// Writes `bytes` to `bucket/key` unless the key exists.
-    pub async fn put_new(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<Put> {
+    async fn write_once(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<Put> {
         if bytes.len() > self.multipart_threshold {
             return self.put_multipart(bucket, key, bytes).await;
         }
@@ -288,6 +274,25 @@ impl S3Store {
             let e = Error::remote(format!("AbortMultipartUpload s3://{bucket}/{key}"), &e);
             tracing::warn!("{e}; the bucket's lifecycle rule for incomplete uploads cleans up");
         }
+    }
+}
+
+impl BlobStore for S3Store {
+    fn exists<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(self.head(bucket, key))
+    }
+
+    fn get<'a>(&'a self, object: &'a S3Object, max_bytes: u64) -> BoxFuture<'a, Result<Vec<u8>>> {
+        Box::pin(self.read(object, max_bytes))
+    }
+
+    fn put_new<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        bytes: Vec<u8>,
+    ) -> BoxFuture<'a, Result<Put>> {
+        Box::pin(self.write_once(bucket, key, bytes))
     }
 }
 

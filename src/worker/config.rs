@@ -5,11 +5,13 @@ use crate::error::{Error, Result};
 use crate::settings::Settings;
 use crate::storage::s3::Encryption;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Longest delay before a retry, seconds.
 const MAX_RETRY_DELAY: u32 = 900;
+
+/// Longest wait of one receive call (SQS's longest long poll).
+const LONG_POLL: Duration = Duration::from_secs(20);
 
 /// Time limits of one job's stages.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +41,8 @@ pub struct Config {
     pub concurrency: usize,
     /// Visibility timeout of received messages, seconds (at least 1).
     pub visibility_timeout: u32,
+    /// Longest wait of one receive call (20 s, SQS's longest long poll; tests shorten it).
+    pub receive_wait: Duration,
     /// Stage and job timeouts.
     pub timeouts: Timeouts,
     /// First retry delay, seconds.
@@ -61,8 +65,6 @@ pub struct Config {
     pub metrics_addr: SocketAddr,
     /// S3 and SQS endpoint override.
     pub endpoint_url: Option<String>,
-    /// Folder for downloaded inputs.
-    pub temp_dir: PathBuf,
 }
 
 fn seconds(flag: &str, value: f64) -> Result<Duration> {
@@ -106,6 +108,7 @@ impl Config {
             results_queue: args.results_queue.clone().filter(|u| !u.is_empty()),
             concurrency: args.concurrency,
             visibility_timeout: args.visibility_timeout,
+            receive_wait: LONG_POLL,
             timeouts: Timeouts {
                 download: seconds("download-timeout", args.download_timeout)?,
                 process: seconds("process-timeout", args.process_timeout)?,
@@ -127,7 +130,6 @@ impl Config {
             allow_software: args.job.allow_software,
             metrics_addr: args.metrics_addr,
             endpoint_url: args.endpoint_url.clone().filter(|u| !u.is_empty()),
-            temp_dir: std::env::temp_dir(),
         })
     }
 
@@ -138,28 +140,6 @@ impl Config {
         self.retry_delay
             .saturating_mul(1 << doublings)
             .min(MAX_RETRY_DELAY)
-    }
-
-    /// S3 and SQS clients from the SDK's default chain (credentials, region), with the
-    /// endpoint override. S3 uses path-style addressing whenever an endpoint is overridden
-    /// (local servers do not resolve virtual-host bucket names).
-    pub async fn clients(&self) -> (aws_sdk_s3::Client, aws_sdk_sqs::Client) {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-        if let Some(url) = &self.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let shared = loader.load().await;
-        let overridden = self.endpoint_url.is_some()
-            || ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"]
-                .iter()
-                .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
-        let s3 = aws_sdk_s3::config::Builder::from(&shared)
-            .force_path_style(overridden)
-            .build();
-        (
-            aws_sdk_s3::Client::from_conf(s3),
-            aws_sdk_sqs::Client::new(&shared),
-        )
     }
 
     /// Key prefix of a job's outputs: `<prefix>/<input sha256>/<settings hash>/`.
@@ -174,11 +154,12 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use clap::Parser;
 
-    fn parse(extra: &[&str]) -> Result<Config> {
+    /// The configuration of `render-worker worker --queue-url q --output-bucket b` and `extra`.
+    pub(in crate::worker) fn parse(extra: &[&str]) -> Result<Config> {
         let mut argv = vec![
             "render-worker",
             "worker",

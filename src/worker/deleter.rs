@@ -1,6 +1,7 @@
 //! Batched deletes: messages finishing close together go out in one `DeleteMessageBatch`.
 
-use crate::queue::sqs::Queue;
+use crate::queue::JobQueue;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -21,12 +22,12 @@ pub struct Deleter {
 
 impl Deleter {
     /// Starts the batching task for `queue`.
-    pub fn spawn(queue: Queue) -> (Deleter, JoinHandle<()>) {
+    pub fn spawn(queue: Arc<dyn JobQueue>) -> (Deleter, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(64);
         (Deleter { tx }, tokio::spawn(batch_loop(queue, rx)))
     }
 
-    /// Deletes the message with `receipt`; true when SQS confirmed it. A failed delete is
+    /// Deletes the message with `receipt`; true when the queue confirmed it. A failed delete is
     /// logged: the message comes back after its visibility timeout and finds its outputs done.
     pub async fn delete(&self, receipt: String) -> bool {
         let (done, answer) = oneshot::channel();
@@ -37,7 +38,7 @@ impl Deleter {
     }
 }
 
-async fn batch_loop(queue: Queue, mut rx: mpsc::Receiver<Request>) {
+async fn batch_loop(queue: Arc<dyn JobQueue>, mut rx: mpsc::Receiver<Request>) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         let gather = tokio::time::sleep(GATHER);

@@ -1,5 +1,7 @@
-//! Draining: SIGTERM, SIGINT or an EC2 spot interruption notice stop the receiving; jobs
-//! still running when the drain deadline passes are released.
+//! Draining: the [`Drain`] token the worker is given, and the watchers the binary starts to
+//! trigger it (SIGTERM, SIGINT, an EC2 spot interruption notice). A started drain stops the
+//! receiving; jobs still running when its deadline passes are released. What a drain does to
+//! messages is the receive loop's business.
 
 use crate::error::{Error, Result};
 use crate::telemetry;

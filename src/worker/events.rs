@@ -1,5 +1,6 @@
 //! What a job tells the platform: the completion event on the results queue and the failure
-//! record (`error.json`). Both schemas are documented in the README.
+//! record (`error.json`), each kind built by one constructor. Both schemas are documented in
+//! the README. Sending and writing them is the job's business, not this module's.
 
 use crate::error::Error;
 use crate::job::{Manifest, Tool};
@@ -11,6 +12,9 @@ pub const EVENT_SCHEMA_VERSION: u32 = 1;
 /// Longest failure reason kept, characters (SQS messages are at most 256 KiB; a reason
 /// quoting a whole document would not help anyone).
 pub const MAX_REASON_CHARS: usize = 2000;
+
+/// Name of the failure record, under the job's output prefix.
+pub const FAILURE: &str = "error.json";
 
 /// Most thumbnails listed in a completion event (a turntable may have hundreds; the
 /// manifest lists them all).
@@ -192,6 +196,48 @@ pub struct Completion {
     pub tool: Tool,
 }
 
+impl Completion {
+    /// The event of a job whose outputs are committed at `output` (manifest last);
+    /// `duplicate` when they were there already.
+    pub fn succeeded(
+        job: JobRef,
+        input: InputRef,
+        output: OutputRef,
+        duplicate: bool,
+        manifest: &Manifest,
+    ) -> Completion {
+        Completion {
+            duplicate,
+            summary: Some(Summary::of(manifest)),
+            ..Completion::base(Status::Succeeded, job, input, output)
+        }
+    }
+
+    /// The event of a job that failed for good with `error`; `output` names its failure
+    /// record.
+    pub fn failed(job: JobRef, input: InputRef, output: OutputRef, error: &Error) -> Completion {
+        Completion {
+            error: Some(ErrorInfo::of(error)),
+            ..Completion::base(Status::Failed, job, input, output)
+        }
+    }
+
+    fn base(status: Status, job: JobRef, input: InputRef, output: OutputRef) -> Completion {
+        Completion {
+            schema_version: EVENT_SCHEMA_VERSION,
+            kind: "render-worker.job",
+            status,
+            job,
+            input,
+            output,
+            duplicate: false,
+            summary: None,
+            error: None,
+            tool: tool(),
+        }
+    }
+}
+
 /// `error.json`: why a job failed for good.
 #[derive(Debug, Clone, Serialize)]
 pub struct FailureRecord {
@@ -210,8 +256,28 @@ pub struct FailureRecord {
     pub tool: Tool,
 }
 
+impl FailureRecord {
+    /// The record of a job that failed for good with `error`; `settings_hash` when its
+    /// settings were valid.
+    pub fn new(
+        job: JobRef,
+        input: InputRef,
+        settings_hash: Option<String>,
+        error: &Error,
+    ) -> FailureRecord {
+        FailureRecord {
+            schema_version: EVENT_SCHEMA_VERSION,
+            job,
+            input,
+            settings_hash,
+            error: ErrorInfo::of(error),
+            tool: tool(),
+        }
+    }
+}
+
 /// This build's name and version.
-pub fn tool() -> Tool {
+fn tool() -> Tool {
     Tool {
         name: env!("CARGO_PKG_NAME").into(),
         version: env!("CARGO_PKG_VERSION").into(),
