@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SAMPLE := assets/sample/vase.glb
 FUZZ_SECONDS ?= 600
 
-.PHONY: demo test test-deps system-deps lint bench bench-peers bench-sizes bench-ktx2 bench-worker release-tarball fuzz clean
+.PHONY: demo test test-fast test-deps system-deps lint bench bench-peers bench-sizes bench-ktx2 bench-worker release-tarball fuzz clean
 
 ## Process the bundled sample into out/vase/ (renders on a GPU when there is one, else on
 ## Mesa lavapipe).
@@ -19,6 +19,12 @@ demo: system-deps
 ## validator), on a fresh machine.
 test: test-deps lint
 	$(CARGO) test --all-targets
+
+## The fast tier: formatting, lints, and every test that needs none of what `test-deps`
+## installs and no corpus (those live in modules named `external`, skipped by name). The
+## benchmarks' smoke runs are left out too: they take the corpus or a generated 1M-triangle mesh.
+test-fast: system-deps lint
+	$(CARGO) test --lib --bins --tests --examples -- --skip external::
 
 lint:
 	$(CARGO) fmt --check

@@ -23,69 +23,6 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-#[test]
-fn cfn_lint_reports_nothing() {
-    let out = Command::new(tool("cfn-lint"))
-        .arg(root().join(TEMPLATE))
-        .output()
-        .unwrap();
-    // Exit status bits: 2 errors, 4 warnings, 8 informational.
-    assert!(
-        out.status.success(),
-        "cfn-lint: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout)
-    );
-}
-
-#[test]
-fn checkov_fails_nothing_and_every_skip_is_justified() {
-    let out = Command::new(tool("checkov"))
-        .args([
-            "--directory",
-            "deploy",
-            "--skip-download",
-            "--output",
-            "json",
-        ])
-        .current_dir(root())
-        .output()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "checkov output is not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let reports = match json {
-        serde_json::Value::Array(a) => a,
-        one => vec![one],
-    };
-    let frameworks: BTreeSet<&str> = reports
-        .iter()
-        .filter_map(|r| r["check_type"].as_str())
-        .collect();
-    assert!(
-        frameworks.contains("cloudformation") && frameworks.contains("dockerfile"),
-        "{frameworks:?}"
-    );
-    let template = read(TEMPLATE);
-    for r in &reports {
-        let results = &r["results"];
-        let failed = results["failed_checks"].as_array().unwrap();
-        let listed: Vec<String> = failed
-            .iter()
-            .map(|c| format!("{} {} ({})", c["check_id"], c["resource"], c["file_path"]))
-            .collect();
-        assert!(failed.is_empty(), "checkov failed: {listed:#?}");
-        assert!(results["passed_checks"].as_array().unwrap().len() > 20);
-        for skipped in results["skipped_checks"].as_array().unwrap() {
-            let id = skipped["check_id"].as_str().unwrap();
-            assert_justified(&template, id);
-        }
-    }
-}
-
 /// The template skips `id` with a `comment:` of at least a sentence.
 fn assert_justified(template: &str, id: &str) {
     let at = template
@@ -238,4 +175,72 @@ fn render_worker_default(flag: &str) -> f64 {
         .unwrap()
         .parse()
         .unwrap()
+}
+
+/// Need cfn-lint and checkov (tools/iac/venv).
+mod external {
+    use super::*;
+
+    #[test]
+    fn cfn_lint_reports_nothing() {
+        let out = Command::new(tool("cfn-lint"))
+            .arg(root().join(TEMPLATE))
+            .output()
+            .unwrap();
+        // Exit status bits: 2 errors, 4 warnings, 8 informational.
+        assert!(
+            out.status.success(),
+            "cfn-lint: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+
+    #[test]
+    fn checkov_fails_nothing_and_every_skip_is_justified() {
+        let out = Command::new(tool("checkov"))
+            .args([
+                "--directory",
+                "deploy",
+                "--skip-download",
+                "--output",
+                "json",
+            ])
+            .current_dir(root())
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "checkov output is not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        let reports = match json {
+            serde_json::Value::Array(a) => a,
+            one => vec![one],
+        };
+        let frameworks: BTreeSet<&str> = reports
+            .iter()
+            .filter_map(|r| r["check_type"].as_str())
+            .collect();
+        assert!(
+            frameworks.contains("cloudformation") && frameworks.contains("dockerfile"),
+            "{frameworks:?}"
+        );
+        let template = read(TEMPLATE);
+        for r in &reports {
+            let results = &r["results"];
+            let failed = results["failed_checks"].as_array().unwrap();
+            let listed: Vec<String> = failed
+                .iter()
+                .map(|c| format!("{} {} ({})", c["check_id"], c["resource"], c["file_path"]))
+                .collect();
+            assert!(failed.is_empty(), "checkov failed: {listed:#?}");
+            assert!(results["passed_checks"].as_array().unwrap().len() > 20);
+            for skipped in results["skipped_checks"].as_array().unwrap() {
+                let id = skipped["check_id"].as_str().unwrap();
+                assert_justified(&template, id);
+            }
+        }
+    }
 }

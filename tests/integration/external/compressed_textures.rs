@@ -3,9 +3,9 @@
 //! decoded for the thumbnails and transcoded as the settings say; a texture that offers
 //! several images ends with one whenever images are converted.
 
+use super::textures::{SIZE, pixel, psnr, sphere_with_maps};
 use crate::support::builder::{Builder, encode_png};
 use crate::support::{check, scenes, tools};
-use crate::textures::{SIZE, pixel, psnr, sphere_with_maps};
 use render_worker::asset::Asset;
 use serde_json::{Value, json};
 use std::path::Path;
