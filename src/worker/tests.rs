@@ -74,6 +74,16 @@ fn grid(n: u32, name: &str) -> Vec<u8> {
     crate::format::write_glb(&asset, Compression::None, false)
 }
 
+/// `glb` as a `.gltf` document whose buffer is the external file `uri`, and that file.
+fn gltf(glb: &[u8], uri: &str) -> (Vec<u8>, Vec<u8>) {
+    let chunks = crate::format::glb::parse(glb).expect("a GLB");
+    let mut doc: Value = serde_json::from_slice(chunks.json).expect("JSON");
+    let length = doc["buffers"][0]["byteLength"].as_u64().unwrap() as usize;
+    doc["buffers"][0]["uri"] = json!(uri);
+    let bin = chunks.bin.expect("a BIN chunk")[..length].to_vec();
+    (serde_json::to_vec(&doc).unwrap(), bin)
+}
+
 fn sha(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
@@ -183,6 +193,24 @@ async fn a_job_commits_its_outputs_manifest_last_and_is_announced() {
         assert!(keys.contains(&key), "{key} listed but not stored");
     }
     assert!(w.jobs().is_empty(), "the message is deleted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gltf_is_read_with_its_siblings_from_memory() {
+    let w = World::new(&[]);
+    let (document, bin) = gltf(&grid(5, "gltf"), "data/grid%20mesh.bin");
+    w.store.insert(UPLOADS, "shop/chair.gltf", document.clone());
+    w.store
+        .insert(UPLOADS, "shop/data/grid mesh.bin", bin.clone());
+    w.queue.push(job("shop/chair.gltf"));
+    w.run_until(|w| w.events().len() == 1).await;
+    let event = &w.events()[0];
+    assert_eq!(event["status"], "succeeded", "{event:#}");
+    assert_eq!(event["input"]["bytes"], (document.len() + bin.len()) as u64);
+    let files = [("data/grid mesh.bin".to_string(), sha(&bin))];
+    let address = super::input::content_address(&sha(&document), &files);
+    assert_eq!(event["input"]["sha256"], address.as_str());
+    assert!(event["summary"]["lods"][0]["triangles"].as_u64() > Some(0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
