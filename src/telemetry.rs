@@ -12,10 +12,16 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use tracing_subscriber::EnvFilter;
 
+/// Log targets silenced unless `RUST_LOG` asks for them: backend probes that fail harmlessly.
+const QUIET_PROBES: &str = "wgpu_hal::gles=off";
+
 /// Installs the global subscriber once; `verbose` lowers the default level to `debug`.
 pub fn init(verbose: bool, json: bool, default_level: &str) {
     let default = if verbose { "debug" } else { default_level };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // wgpu probes its GL backend too, and on a host without a GL driver (lavapipe only) logs
+    // an EGL initialization ERROR that reads like a failure; rendering uses Vulkan.
+    let quiet = format!("{default},{QUIET_PROBES}");
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(quiet));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
