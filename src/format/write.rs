@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 const QUANTIZATION: &str = "KHR_mesh_quantization";
 
 /// Serializes `asset` as a GLB file, buffers compressed as `compression` says (`fallback`:
-/// with uncompressed copies, see [`BinBuilder::finish`]).
+/// with uncompressed copies, see `BinBuilder::finish`).
 pub fn write_glb(asset: &Asset, compression: Compression, fallback: bool) -> Vec<u8> {
     let mut bin = BinBuilder::new(compression);
     let mut quantized = false;

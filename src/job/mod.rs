@@ -101,7 +101,7 @@ impl Steps<'_> {
 /// `renderer` is required when rendering; it is created (if lazy) only after the input has
 /// been read, so bad input is refused first. `progress` may cancel the job between steps.
 /// With a budget (`settings.budget`), settings are first searched until LOD 0 fits (see
-/// [`budget`]): the input is read, rendered and prepared once, each attempt builds LOD 0
+/// `budget`): the input is read, rendered and prepared once, each attempt builds LOD 0
 /// alone, and textures are encoded once per size tried; the manifest records the search.
 pub fn run(
     input: &Input,

@@ -9,7 +9,7 @@
 //! the one already in the delivered format is kept, else the best source (PNG or JPEG, then
 //! WebP, then KTX2); the others are dropped, so no file carries a texture twice.
 //!
-//! [`encode`] works on the prepared asset, one image per task on the rayon pool, UASTC levels
+//! [`encode()`] works on the prepared asset, one image per task on the rayon pool, UASTC levels
 //! split further into strips ([`basis`]). That pool is the process's one bounded CPU budget:
 //! under the worker, every job's texture work shares the `--threads` pool. [`apply`] puts the
 //! results into each level's copy of the asset just before writing, after visual QA, so the
@@ -32,7 +32,7 @@ const IMAGE_EXTENSIONS: [(&str, &str); 3] = [
 /// An image's delivered bytes (shared by every level that writes it) and MIME type.
 type Delivered = (Arc<[u8]>, &'static str);
 
-/// The result of [`encode`], for [`apply`].
+/// The result of [`encode()`], for [`apply`].
 #[derive(Debug, Default)]
 pub struct Encoded {
     /// Per image: its delivered bytes and MIME type, when they differ from the input's.

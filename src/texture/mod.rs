@@ -3,7 +3,7 @@
 //! [`class_of`] sorts images by how materials sample them; [`decode`] turns any image a glTF
 //! file can carry into pixels (KTX2 through [`transcode`]); [`resize`] fits them to the size
 //! budget; [`basis`] encodes them and [`ktx2`] wraps the result for `KHR_texture_basisu`
-//! ([`basis_file`] is the layout both sides share). The pipeline stage that drives them per
+//! (`basis_file` is the layout both sides share). The pipeline stage that drives them per
 //! job is `pipeline::textures`; the renderer decodes through [`decode`] too.
 
 pub mod basis;

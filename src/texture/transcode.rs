@@ -3,7 +3,7 @@
 //!
 //! The extension allows two payloads: ETC1S with BasisLZ supercompression, and UASTC, raw or
 //! Zstandard-supercompressed. The bundled Basis transcoder reads only `.basis` files, which
-//! hold the same slices: the KTX2 parts are reassembled into one ([`BasisFile`]) and
+//! hold the same slices: the KTX2 parts are reassembled into one (`BasisFile`) and
 //! transcoded to RGBA32. Only 2D textures (no arrays, cube maps or depth) are read, as glTF
 //! uses; anything else is refused with the field that is wrong.
 

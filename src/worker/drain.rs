@@ -99,7 +99,7 @@ pub fn watch_signals(drain: Drain) -> Result<()> {
 }
 
 /// Polls the instance metadata service (IMDSv2, token-authenticated) at `endpoint` every
-/// [`SPOT_POLL`] and drains when a spot interruption is scheduled. Off EC2 the calls fail
+/// `SPOT_POLL` and drains when a spot interruption is scheduled. Off EC2 the calls fail
 /// quickly and are logged once.
 pub fn watch_spot_notices(endpoint: &str, drain: Drain) -> Result<()> {
     let client = aws_config::imds::Client::builder()

@@ -1,10 +1,10 @@
 //! `render-worker worker`: jobs from a queue (SQS), models from a blob store (S3), outputs to
 //! the store.
 //!
-//! The loop ([`receive`]) receives only when a slot is free ([`Config::concurrency`] messages
-//! at once, at most ten per long poll), runs each message's jobs ([`job`]: [`input`] fetched
-//! into memory, processed, [`commit`]ted manifest last, announced with [`events`]) while a
-//! [`heartbeat`] keeps the message invisible, and deletes it (in batches, [`deleter`]) only
+//! The loop (`receive`) receives only when a slot is free ([`Config::concurrency`] messages
+//! at once, at most ten per long poll), runs each message's jobs (`job`: `input` fetched
+//! into memory, processed, `commit`ted manifest last, announced with `events`) while a
+//! `heartbeat` keeps the message invisible, and deletes it (in batches, `deleter`) only
 //! after every output and the manifest are stored. Transient failures make the message visible
 //! again after a growing delay, so the queue's redrive policy moves a message that never
 //! succeeds to its dead-letter queue. A [`Drain`] (started by the binary on SIGTERM, SIGINT or

@@ -2,10 +2,10 @@
 //!
 //! * Positions: unsigned 16-bit integers on one grid for the whole model (14 bits by default),
 //!   so parts that touch stay touching; the grid's offset and step become a node transform or
-//!   are folded into inverse bind matrices ([`positions`]). Morph position deltas share the grid.
+//!   are folded into inverse bind matrices (`positions`). Morph position deltas share the grid.
 //! * Normals and tangents: signed normalized bytes (8 bits), renormalized first.
 //! * Texture coordinates: unsigned normalized shorts holding 12 significant bits; UVs outside
-//!   [0, 1] are mapped through a per-material `KHR_texture_transform` ([`texcoords`]).
+//!   [0, 1] are mapped through a per-material `KHR_texture_transform` (`texcoords`).
 //! * Colours: unsigned normalized bytes (8 bits) when every value lies in [0, 1].
 //! * Skin weights: unsigned normalized bytes whose sum is exactly 255 per vertex.
 //! * Morph normal/tangent deltas: signed normalized bytes (when within [-1, 1]).
