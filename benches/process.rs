@@ -62,14 +62,7 @@ fn whole_job(c: &mut Criterion) {
         let s = settings(lods);
         g.bench_function(name, |b| {
             b.iter(|| {
-                job::process(
-                    &open(&input),
-                    &tmp.path().join("out"),
-                    &s,
-                    None,
-                    &NoProgress,
-                )
-                .unwrap()
+                job::process(open(&input), &tmp.path().join("out"), &s, None, &NoProgress).unwrap()
             })
         });
     }
@@ -85,7 +78,7 @@ fn whole_job(c: &mut Criterion) {
         g.bench_function("default_chain", |b| {
             b.iter(|| {
                 job::process(
-                    &open(&helmet),
+                    open(&helmet),
                     &tmp.path().join("out"),
                     &s,
                     None,

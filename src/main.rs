@@ -63,7 +63,7 @@ fn run(command: Command) -> Result<(), Error> {
             let input = job::Input::open(&args.input, &settings.limits)?;
             let renderer = LazyRenderer::new(args.job.allow_software);
             let bar = console::Bar::new(settings.lods.len());
-            let result = job::process(&input, &args.out, &settings, Some(&renderer), &bar);
+            let result = job::process(input, &args.out, &settings, Some(&renderer), &bar);
             bar.finish();
             let (manifest, dir) = result?;
             if args.json {

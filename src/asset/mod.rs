@@ -109,6 +109,26 @@ pub struct Asset {
 }
 
 impl Asset {
+    /// An asset of one scene with one node drawing one mesh of `primitive` (fixtures, the
+    /// renderer's self-test).
+    pub fn of_primitive(primitive: Primitive) -> Asset {
+        Asset {
+            meshes: vec![Mesh {
+                primitives: vec![primitive],
+                ..Mesh::default()
+            }],
+            nodes: vec![Node {
+                mesh: Some(0),
+                ..Node::default()
+            }],
+            scenes: vec![Scene {
+                nodes: vec![0],
+                ..Scene::default()
+            }],
+            ..Asset::default()
+        }
+    }
+
     /// The scene a viewer shows first: `scene`, else the first scene, else none.
     pub fn default_scene(&self) -> Option<usize> {
         self.scene.or(if self.scenes.is_empty() {

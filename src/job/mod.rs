@@ -104,7 +104,7 @@ impl Steps<'_> {
 /// `budget`): the input is read, rendered and prepared once, each attempt builds LOD 0
 /// alone, and textures are encoded once per size tried; the manifest records the search.
 pub fn run(
-    input: &Input,
+    input: Input,
     sink: &dyn OutputSink,
     settings: &Settings,
     renderer: Option<&LazyRenderer>,
@@ -124,6 +124,8 @@ pub fn run(
     };
 
     let read = steps.run("reading", Some("read"), || input.read(settings))?;
+    // The upload's bytes are decoded: do not hold them through the rest of the job.
+    drop(input);
     let renderer = match renderer.filter(|_| settings.render) {
         Some(lazy) => Some(lazy.get()?),
         None => None,
@@ -290,7 +292,7 @@ fn check_uv_sets(asset: &Asset, settings: &Settings) -> Result<()> {
 /// Runs the whole job into `<out_root>/<stem>/`, staged and renamed into place with
 /// `manifest.json` last; see [`run`]. On error nothing is left in `out_root`.
 pub fn process(
-    input: &Input,
+    input: Input,
     out_root: &Path,
     settings: &Settings,
     renderer: Option<&LazyRenderer>,

@@ -213,7 +213,7 @@ impl Renderer {
 
 /// One white triangle facing +Z, as an asset.
 fn self_test_asset() -> Asset {
-    use crate::asset::{Attribute, AttributeData, Mesh, Node, Primitive, Scene, Semantic};
+    use crate::asset::{Attribute, AttributeData, Primitive, Semantic};
     let primitive = Primitive {
         attributes: vec![
             Attribute {
@@ -231,21 +231,7 @@ fn self_test_asset() -> Asset {
         indices: Some(vec![0, 1, 2]),
         ..Primitive::default()
     };
-    Asset {
-        meshes: vec![Mesh {
-            primitives: vec![primitive],
-            ..Mesh::default()
-        }],
-        nodes: vec![Node {
-            mesh: Some(0),
-            ..Node::default()
-        }],
-        scenes: vec![Scene {
-            nodes: vec![0],
-            ..Scene::default()
-        }],
-        ..Asset::default()
-    }
+    Asset::of_primitive(primitive)
 }
 
 /// Per-view targets.

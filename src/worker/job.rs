@@ -231,8 +231,7 @@ impl<'a> Job<'a> {
             let _entered = span.enter();
             pool.install(|| {
                 let sink = MemorySink::default();
-                let input = &fetched.input;
-                let manifest = job::run(input, &sink, &settings, Some(&renderer), &cancel)?;
+                let manifest = job::run(fetched.input, &sink, &settings, Some(&renderer), &cancel)?;
                 Ok((manifest, sink.into_files()))
             })
         });

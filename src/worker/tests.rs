@@ -6,7 +6,7 @@
 use super::commit;
 use super::config::{Config, tests::parse};
 use super::{Drain, Services, serve};
-use crate::asset::{Asset, Attribute, AttributeData, Mesh, Node, Primitive, Scene, Semantic};
+use crate::asset::{Asset, Attribute, AttributeData, Primitive, Semantic};
 use crate::job::Manifest;
 use crate::queue::memory::{MemoryQueue, Snapshot};
 use crate::queue::{JobQueue, Received};
@@ -55,22 +55,8 @@ fn grid(n: u32, name: &str) -> Vec<u8> {
         indices: Some(indices),
         ..Primitive::default()
     };
-    let asset = Asset {
-        meshes: vec![Mesh {
-            primitives: vec![primitive],
-            ..Mesh::default()
-        }],
-        nodes: vec![Node {
-            name: Some(name.into()),
-            mesh: Some(0),
-            ..Node::default()
-        }],
-        scenes: vec![Scene {
-            nodes: vec![0],
-            ..Scene::default()
-        }],
-        ..Asset::default()
-    };
+    let mut asset = Asset::of_primitive(primitive);
+    asset.nodes[0].name = Some(name.into());
     crate::format::write_glb(&asset, Compression::None, false)
 }
 

@@ -22,7 +22,7 @@ fn a_gltf_and_its_buffer_run_from_memory() {
     files.insert("data/sphere.bin".into(), bin.clone());
     let input = Input::new("sphere.gltf", doc.clone(), Box::new(files));
     let sink = MemorySink::default();
-    let manifest = job::run(&input, &sink, &no_render(), None, &NoProgress).unwrap();
+    let manifest = job::run(input, &sink, &no_render(), None, &NoProgress).unwrap();
     assert_eq!(manifest.input.file, "sphere.gltf");
     assert_eq!(manifest.input.bytes, (doc.len() + bin.len()) as u64);
     let written: Vec<String> = sink.into_files().into_iter().map(|f| f.0).collect();
@@ -31,7 +31,7 @@ fn a_gltf_and_its_buffer_run_from_memory() {
     // The same document without its files names the buffer it could not open.
     let alone = Input::new("sphere.gltf", doc, Box::new(NoFiles));
     let e = job::run(
-        &alone,
+        alone,
         &MemorySink::default(),
         &no_render(),
         None,
@@ -70,7 +70,7 @@ fn the_manifest_lists_every_stage_in_order() {
         Box::new(NoFiles),
     );
     let settings = no_render();
-    let m = job::run(&input, &MemorySink::default(), &settings, None, &NoProgress).unwrap();
+    let m = job::run(input, &MemorySink::default(), &settings, None, &NoProgress).unwrap();
     let preparation: Vec<&str> = m
         .stages
         .iter()
