@@ -175,11 +175,19 @@ pub fn mip_chain(mut img: Rgba, srgb: bool, max_size: u32) -> Vec<Rgba> {
 }
 
 /// Decoded, uploaded textures keyed by image bytes, colour space and size cap, shared by the
-/// renders of one job (the source and each LOD use the same images).
+/// renders of one job (the source and each LOD use the same images, and every LOD the same
+/// delivered ones). Each entry holds the bytes it was decoded from, so that their address, the
+/// key, cannot be reused by other bytes while the entry lives (the budget search drops one
+/// attempt's delivered textures before encoding the next).
 #[derive(Default)]
 pub struct TextureCache {
-    map: Mutex<HashMap<(usize, bool, u32), Arc<GpuTexture>>>,
+    map: Mutex<HashMap<CacheKey, Cached>>,
 }
+
+/// An image's [`key`], its colour space (sRGB or not) and the size cap, pixels.
+type CacheKey = (usize, bool, u32);
+/// The bytes an upload was decoded from, and the upload.
+type Cached = (Arc<[u8]>, Arc<GpuTexture>);
 
 impl TextureCache {
     /// Uploads the images `wanted` ((image index, srgb) pairs) that are not cached yet, decoding
@@ -220,7 +228,8 @@ impl TextureCache {
             match result {
                 Ok(levels) => {
                     let texture = Arc::new(upload(device, queue, &levels, srgb));
-                    map.insert((key(&images[i]), srgb, max_size), texture);
+                    let bytes = Arc::clone(&images[i].data);
+                    map.insert((key(&images[i]), srgb, max_size), (bytes, texture));
                 }
                 Err(e) => warnings.push(Warning::at(
                     "RENDER_TEXTURE_UNREADABLE",
@@ -242,7 +251,7 @@ impl TextureCache {
             .lock()
             .expect("texture cache")
             .get(&(key(image), srgb, max_size))
-            .cloned()
+            .map(|(_, texture)| Arc::clone(texture))
     }
 }
 
