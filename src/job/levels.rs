@@ -3,9 +3,9 @@
 //!
 //! [`lod::build`] schedules the simplification; each simplified level is then finished by one
 //! function, [`Levels::finish`], in order: points thinned, optimized, quantized, judged against
-//! the source's renders (when there are any), given the encoded textures, encoded by every
-//! delivery format ([`super::encoders`]) and stored. The caller owns reading, preparation,
-//! texture encoding and the manifest.
+//! the source's renders (when there are any), given the encoded textures and judged again as it
+//! ships, encoded by every delivery format ([`super::encoders`]) and stored. The caller owns
+//! reading, preparation, texture encoding and the manifest.
 
 use super::encoders::ENCODERS;
 use super::manifest::LodEntry;
@@ -101,8 +101,8 @@ impl Levels<'_> {
 
     /// Everything that happens to one level, in order: the simplified triangles (from the
     /// chain), points thinned, optimized, quantized, judged against the source's renders
-    /// (dropped when too far off), given the delivered textures, encoded in every delivery
-    /// format and stored.
+    /// with the source's textures (dropped when too far off), given the delivered textures and
+    /// judged again with them (when any changed), encoded in every delivery format and stored.
     fn finish(&self, lod: lod::Lod, settings: &Settings, out: &Output<'_>) -> Result<Finished> {
         let s = &lod.stats;
         let t = self.timings;
@@ -124,11 +124,13 @@ impl Levels<'_> {
             report.lod = Some(s.level);
             warnings.append(&mut report.warnings);
         }
-        let visual = match out.reference {
+        // Judged with the source's textures first: the drop below is about simplification (the
+        // textures, and what their encoding costs, are the same at every level).
+        let geometry = match out.reference {
             Some(r) => Some(t.time("visual_qa", || r.judge(&asset))?),
             None => None,
         };
-        if let (Some(max), Some(v)) = (settings.max_visual_error, visual)
+        if let (Some(max), Some(v)) = (settings.max_visual_error, geometry)
             && v.flip_mean > max
         {
             warnings.push(Warning::global(
@@ -145,6 +147,12 @@ impl Levels<'_> {
             });
         }
         pipeline::textures::apply(&mut asset, out.textures);
+        let visual = match out.reference {
+            Some(r) if out.textures.changes_images() => {
+                Some(t.time("visual_qa", || r.judge(&asset))?)
+            }
+            _ => geometry,
+        };
         let mut entry = LodEntry {
             level: s.level,
             target: s.target,
@@ -157,6 +165,7 @@ impl Levels<'_> {
             error_absolute: s.error_absolute,
             screen_size_px: (s.error_relative > 0.0).then(|| 1.0 / f64::from(s.error_relative)),
             visual,
+            visual_geometry: geometry,
         };
         for encoder in ENCODERS {
             let bytes = t.time("write", || (encoder.encode)(&asset, &settings.delivery));

@@ -63,8 +63,13 @@ pub struct LodEntry {
     /// The on-screen size in pixels (of the bounding-box diagonal) up to which this level is
     /// within one pixel of the original; `null` when the level has no error.
     pub screen_size_px: Option<f64>,
-    /// How different the level looks from the original (visual QA); `null` without rendering.
+    /// How different the level looks from the original (visual QA) as it ships: rendered with
+    /// its delivered textures, decoded as a client decodes them; `null` without rendering.
     pub visual: Option<VisualDiff>,
+    /// The same figures with the source's textures, so that the difference from `visual` is
+    /// what texture delivery costs; equal to `visual` when no texture was re-encoded.
+    #[serde(default)]
+    pub visual_geometry: Option<VisualDiff>,
 }
 
 /// One rendered image.

@@ -41,6 +41,14 @@ pub struct Encoded {
     dropped: Vec<bool>,
 }
 
+impl Encoded {
+    /// True when delivery replaces or drops any image, so that a level renders differently
+    /// with its delivered textures than with the source's.
+    pub fn changes_images(&self) -> bool {
+        self.images.iter().any(Option::is_some) || self.dropped.contains(&true)
+    }
+}
+
 /// The format an image's MIME type (or KTX2 identifier) says it is in.
 fn format_of(image: &Image) -> Option<TextureFormat> {
     match image.mime_type.as_str() {

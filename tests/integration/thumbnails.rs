@@ -85,6 +85,34 @@ fn process_writes_thumbnails_views_turntables_and_judges_lods() {
     }
 }
 
+/// Visual QA used to render every level with the source's textures, so a lossy texture
+/// encoding (a blocky ETC1S base colour) never showed in the manifest's figures.
+#[test]
+fn visual_qa_judges_the_textures_that_ship() {
+    let b = scenes::vase();
+    // Kept as they are: the delivered textures are the source's, and the figures agree.
+    let (kept, _, _keep) = process_rendered(&b, "vase", &[]);
+    for l in &kept.lods {
+        assert!(l.visual.is_some(), "LOD {}", l.level);
+        assert_eq!(l.visual, l.visual_geometry, "LOD {}", l.level);
+    }
+    // Re-encoded as KTX2 (ETC1S for the colour map): the delivered level is judged with it.
+    let (ktx2, out, _keep) = process_rendered(&b, "vase", &["--texture-format", "ktx2"]);
+    let lod0 = std::fs::read(out.join("lod0.glb")).unwrap();
+    assert!(lod0.windows(18).any(|w| w == b"KHR_texture_basisu"));
+    let shipped = ktx2.lods[0].visual.unwrap();
+    let geometry = ktx2.lods[0].visual_geometry.unwrap();
+    assert!(geometry.flip_mean < 0.005, "{geometry:?}");
+    assert!(
+        shipped.flip_mean > geometry.flip_mean && shipped.flip_mean < 0.1,
+        "shipped {shipped:?}, geometry only {geometry:?}"
+    );
+    assert_eq!(
+        shipped.silhouette, geometry.silhouette,
+        "textures move no edge"
+    );
+}
+
 #[test]
 fn max_visual_error_drops_the_levels_that_exceed_it() {
     let b = scenes::sphere(24, 48);
