@@ -124,12 +124,14 @@ impl Levels<'_> {
             report.lod = Some(s.level);
             warnings.append(&mut report.warnings);
         }
+        let judge = |a: &Asset| {
+            out.reference
+                .map(|r| t.time("visual_qa", || r.judge(a)))
+                .transpose()
+        };
         // Judged with the source's textures first: the drop below is about simplification (the
         // textures, and what their encoding costs, are the same at every level).
-        let geometry = match out.reference {
-            Some(r) => Some(t.time("visual_qa", || r.judge(&asset))?),
-            None => None,
-        };
+        let geometry = judge(&asset)?;
         if let (Some(max), Some(v)) = (settings.max_visual_error, geometry)
             && v.flip_mean > max
         {
@@ -147,11 +149,9 @@ impl Levels<'_> {
             });
         }
         pipeline::textures::apply(&mut asset, out.textures);
-        let visual = match out.reference {
-            Some(r) if out.textures.changes_images() => {
-                Some(t.time("visual_qa", || r.judge(&asset))?)
-            }
-            _ => geometry,
+        let visual = match out.textures.changes_images() {
+            true => judge(&asset)?,
+            false => geometry,
         };
         let mut entry = LodEntry {
             level: s.level,

@@ -12,8 +12,8 @@
 //! [`encode()`] works on the prepared asset, one image per task on the rayon pool, UASTC levels
 //! split further into strips ([`basis`]). That pool is the process's one bounded CPU budget:
 //! under the worker, every job's texture work shares the `--threads` pool. [`apply`] puts the
-//! results into each level's copy of the asset just before writing, after visual QA, so the
-//! renderer keeps sampling the decoded originals.
+//! results into each level's copy of the asset just before writing, between its two visual-QA
+//! renders: the first samples the source's images, the second the delivered ones.
 
 use crate::asset::{Asset, Image, Texture};
 use crate::report::Warning;
