@@ -12,7 +12,7 @@ FUZZ_SECONDS ?= 600
 XDG_RUNTIME_DIR ?= $(CURDIR)/target/xdg-runtime
 export XDG_RUNTIME_DIR
 
-.PHONY: demo test test-fast test-deps system-deps lint bench bench-peers bench-sizes bench-ktx2 bench-worker release-tarball fuzz clean
+.PHONY: demo test test-fast runtime-dir test-deps system-deps lint bench bench-peers bench-sizes bench-ktx2 bench-worker release-tarball fuzz clean
 
 ## Process the bundled sample into out/vase/ (renders on a GPU when there is one, else on
 ## Mesa lavapipe).
@@ -22,16 +22,18 @@ demo: system-deps
 
 ## The whole test suite: formatting, lints, unit and integration tests (with the Khronos
 ## validator), on a fresh machine.
-test: test-deps lint
-	@mkdir -p -m 0700 "$$XDG_RUNTIME_DIR"
+test: test-deps lint runtime-dir
 	$(CARGO) test --all-targets
 
 ## The fast tier: formatting, lints, and every test that needs none of what `test-deps`
 ## installs and no corpus (those live in modules named `external`, skipped by name). The
 ## benchmarks' smoke runs are left out too: they take the corpus or a generated 1M-triangle mesh.
-test-fast: system-deps lint
-	@mkdir -p -m 0700 "$$XDG_RUNTIME_DIR"
+test-fast: system-deps lint runtime-dir
 	$(CARGO) test --lib --bins --tests --examples -- --skip external::
+
+# The private folder XDG_RUNTIME_DIR names (see the top of this file).
+runtime-dir:
+	@mkdir -p -m 0700 "$$XDG_RUNTIME_DIR"
 
 lint:
 	$(CARGO) fmt --check
@@ -80,8 +82,7 @@ test-deps: system-deps
 	$(call python_tool,iac)
 
 ## Criterion benchmarks (uses ../shared/corpus when present, generated meshes otherwise).
-bench:
-	@mkdir -p -m 0700 "$$XDG_RUNTIME_DIR"
+bench: runtime-dir
 	$(CARGO) bench --bench process
 
 ## Side-by-side timing and peak memory against gltfpack on the 1.1M-triangle bunny
