@@ -7,7 +7,7 @@ pub use values::{Sse, ViewParser};
 use crate::error::Result;
 use crate::render::View;
 use crate::settings::{
-    Compression, Delivery, Limits, Profile, Settings, TextureFormat, parse_lods,
+    Compression, Delivery, Limits, Profile, Settings, TextureFormat, TextureQuality, parse_lods,
 };
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
@@ -254,10 +254,23 @@ pub struct DeliveryArgs {
     /// [default: keep]
     #[arg(long, env = "RENDER_WORKER_TEXTURE_FORMAT", value_enum)]
     pub texture_format: Option<TextureFormat>,
-    /// Quality of lossy WebP and JPEG textures, 1-100 (normal maps get at least 90).
-    /// [default: 80]
+    /// How re-encoded textures are encoded: `auto` measures each against
+    /// --max-texture-error/--max-normal-error and moves up from the cheapest encoding of its
+    /// class until it is within them; a number 1-100 is one fixed WebP/JPEG quality (normal
+    /// maps at least 90; KTX2 as ETC1S for colour, UASTC with RDO for the rest).
+    /// [default: auto]
     #[arg(long, env = "RENDER_WORKER_TEXTURE_QUALITY")]
-    pub texture_quality: Option<u8>,
+    pub texture_quality: Option<TextureQuality>,
+    /// With --texture-quality auto: the largest mean FLIP error a colour texture (or a data
+    /// texture's channel, as grey) may have against its source, in texture space.
+    /// [default: 0.04]
+    #[arg(long, env = "RENDER_WORKER_MAX_TEXTURE_ERROR")]
+    pub max_texture_error: Option<f32>,
+    /// With --texture-quality auto: the largest mean angle, in degrees, between a normal
+    /// map's delivered and source normals.
+    /// [default: 3]
+    #[arg(long, env = "RENDER_WORKER_MAX_NORMAL_ERROR")]
+    pub max_normal_error: Option<f32>,
     /// Largest texture side in pixels; larger textures are scaled down.
     /// [default: 2048]
     #[arg(long, env = "RENDER_WORKER_MAX_TEXTURE_SIZE")]
@@ -286,6 +299,8 @@ impl DeliveryArgs {
         d.texture_format = self.texture_format.unwrap_or(d.texture_format);
         d.max_texture_size = self.max_texture_size.unwrap_or(d.max_texture_size);
         d.texture_quality = self.texture_quality.unwrap_or(d.texture_quality);
+        d.max_texture_error = self.max_texture_error.unwrap_or(d.max_texture_error);
+        d.max_normal_error = self.max_normal_error.unwrap_or(d.max_normal_error);
         d.texture_pow2 |= self.texture_pow2;
         d.fallback |= self.compress_fallback;
     }

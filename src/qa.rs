@@ -55,9 +55,17 @@ pub fn flip_mean(reference: &RgbaImage, test: &RgbaImage) -> f32 {
 
 /// The per-pixel FLIP error map (values 0..1, row-major).
 pub fn flip_map(reference: &RgbaImage, test: &RgbaImage) -> Vec<f32> {
-    let r =
-        nv_flip::FlipImageRgb8::with_data(reference.width, reference.height, &on_white(reference));
-    let t = nv_flip::FlipImageRgb8::with_data(test.width, test.height, &on_white(test));
+    let (w, h) = (reference.width, reference.height);
+    flip_map_rgb(w, h, &on_white(reference), &on_white(test))
+}
+
+/// The per-pixel FLIP error map of two `width` x `height` sRGB images given as packed RGB8
+/// rows (values 0..1, row-major), at FLIP's default viewing distance (67 pixels per degree).
+///
+/// Precondition: both hold `width * height * 3` bytes.
+pub fn flip_map_rgb(width: u32, height: u32, reference: &[u8], test: &[u8]) -> Vec<f32> {
+    let r = nv_flip::FlipImageRgb8::with_data(width, height, reference);
+    let t = nv_flip::FlipImageRgb8::with_data(width, height, test);
     nv_flip::flip(r, t, nv_flip::DEFAULT_PIXELS_PER_DEGREE).to_vec()
 }
 

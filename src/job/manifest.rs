@@ -1,6 +1,7 @@
 //! The documented output schemas: the manifest and the input report.
 
 use crate::asset::{Bounds, Counts};
+use crate::pipeline::textures::TextureEntry;
 use crate::qa::VisualDiff;
 use crate::render::AdapterReport;
 use crate::report::{Problems, StageReport, StageTiming, Warning};
@@ -106,6 +107,11 @@ pub struct Manifest {
     pub settings_hash: String,
     /// The LOD chain, level 0 first (levels dropped by visual QA are absent).
     pub lods: Vec<LodEntry>,
+    /// Every image the levels deliver (they share them), in their `images` order: how it
+    /// was encoded and what that cost in bytes, GPU memory and error. Absent from manifests of
+    /// earlier versions.
+    #[serde(default)]
+    pub textures: Vec<TextureEntry>,
     /// Thumbnails and other renders.
     pub thumbnails: Vec<ThumbnailEntry>,
     /// The adapter that rendered; `null` with `--no-render`.

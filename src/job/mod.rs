@@ -187,6 +187,7 @@ pub fn run(
         settings_hash: chosen.hash(),
         settings: chosen,
         lods: written.lods,
+        textures: textures.0.entries().to_vec(),
         thumbnails,
         renderer: renderer.map(Renderer::adapter),
         warnings,

@@ -17,8 +17,17 @@
 
 use crate::asset::{Asset, Image, Texture};
 use crate::report::Warning;
+use crate::settings::TextureQuality;
 use crate::settings::{Delivery, TextureFormat};
-use crate::texture::{self, Class, basis, class_of, encode, ktx2, resize};
+use crate::texture::judge::{self, Bounds, Figures};
+use crate::texture::{self, Class, Usage, encode, ktx2, resize, usage_of};
+pub use entry::TextureEntry;
+use entry::{Tried, gpu_bytes};
+use image::RgbaImage;
+use ladder::{Container, Made, ladder};
+
+mod entry;
+mod ladder;
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -39,6 +48,8 @@ pub struct Encoded {
     images: Vec<Option<Delivered>>,
     /// Per image: true when every texture that used it delivers another image instead.
     dropped: Vec<bool>,
+    /// Per delivered image (dropped ones left out), what the manifest says about it.
+    entries: Vec<TextureEntry>,
 }
 
 impl Encoded {
@@ -46,6 +57,11 @@ impl Encoded {
     /// with its delivered textures than with the source's.
     pub fn changes_images(&self) -> bool {
         self.images.iter().any(Option::is_some) || self.dropped.contains(&true)
+    }
+
+    /// The manifest's entry of every delivered image, in the delivered order.
+    pub fn entries(&self) -> &[TextureEntry] {
+        &self.entries
     }
 }
 
@@ -106,39 +122,117 @@ fn dropped_images(asset: &Asset, d: &Delivery) -> Vec<bool> {
 }
 
 /// Fits and encodes every image of `asset` as `delivery` says; returns the results and
-/// warnings about images left as they were.
+/// warnings about images left as they were or over the bound of `--texture-quality auto`.
 pub fn encode(asset: &Asset, delivery: &Delivery) -> (Encoded, Vec<Warning>) {
-    let classes = class_of(asset);
+    let usages = usage_of(asset);
     let dropped = dropped_images(asset, delivery);
-    let results: Vec<Result<Option<Delivered>, String>> = asset
+    let results: Vec<Result<Judged, String>> = asset
         .images
         .par_iter()
-        .zip(classes)
+        .zip(usages)
         .zip(&dropped)
-        .map(|((image, class), &dropped)| match class {
-            Some(class) if !dropped => encode_one(image, class, delivery),
-            _ => Ok(None),
+        .map(|((image, usage), &dropped)| match usage {
+            Some(usage) if !dropped => encode_one(image, usage, delivery),
+            _ => Ok(Judged::unchanged(image, usage)),
         })
         .collect();
     let mut warnings = vec![];
-    let images = results
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            r.unwrap_or_else(|e| {
-                warnings.push(Warning::global(
-                    "TEXTURE_KEPT",
-                    format!("image {i}: {e}; delivered as it was"),
-                ));
-                None
-            })
-        })
-        .collect();
-    (Encoded { images, dropped }, warnings)
+    let mut images = vec![];
+    let mut entries = vec![];
+    for (i, (result, image)) in results.into_iter().zip(&asset.images).enumerate() {
+        let judged = result.unwrap_or_else(|e| {
+            warnings.push(Warning::global(
+                "TEXTURE_KEPT",
+                format!("image {i}: {e}; delivered as it was"),
+            ));
+            Judged::unchanged(image, None)
+        });
+        images.push(judged.delivered);
+        if !dropped[i] {
+            let entry = TextureEntry {
+                image: entries.len(),
+                ..judged.entry
+            };
+            if entry.within_bound == Some(false) {
+                warnings.push(over_bound(&entry));
+            }
+            entries.push(entry);
+        }
+    }
+    let encoded = Encoded {
+        images,
+        dropped,
+        entries,
+    };
+    (encoded, warnings)
 }
 
-fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delivered>, String> {
-    // AVIF and unknown formats pass through as they came.
+/// The warning for a delivered image that no encoding tried brought within its bound.
+fn over_bound(e: &TextureEntry) -> Warning {
+    let name = e
+        .name
+        .as_ref()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
+    let unit = if e.class == Some(Class::Normal) {
+        "mean degrees"
+    } else {
+        "mean FLIP"
+    };
+    let error = e.tried.last().map_or(0.0, |t| t.error);
+    Warning::global(
+        "TEXTURE_OVER_BOUND",
+        format!(
+            "image {}{name}: {} is the best of {} encodings tried and still measures {error:.4} {unit}, over the bound",
+            e.image,
+            e.encoding,
+            e.tried.len()
+        ),
+    )
+}
+
+/// One image's delivery: its bytes when they change, and its manifest entry (`image` is set
+/// by [`encode()`]).
+struct Judged {
+    delivered: Option<Delivered>,
+    entry: TextureEntry,
+}
+
+impl Judged {
+    /// `image` delivered as it came, sampled as `usage` says.
+    fn unchanged(image: &Image, usage: Option<Usage>) -> Judged {
+        let (width, height) = texture::dimensions(image).unwrap_or((0, 0));
+        let bytes = image.data.len() as u64;
+        Judged {
+            delivered: None,
+            entry: TextureEntry {
+                image: 0,
+                name: image.name.clone(),
+                class: usage.map(|u| u.class),
+                mime_type: image.mime_type.clone(),
+                encoding: "unchanged".into(),
+                width,
+                height,
+                bytes,
+                source_bytes: bytes,
+                gpu_bytes: gpu_bytes(width, height, format_of(image) == Some(TextureFormat::Ktx2)),
+                measured: None,
+                within_bound: None,
+                tried: vec![],
+            },
+        }
+    }
+}
+
+/// The container `image` is delivered in under `d`, or `None` when it passes through as it
+/// came (AVIF, unknown formats, and images already as delivered and within the size budget;
+/// KTX2 and WebP are not re-encoded then, since every pass loses detail, nor is anything under
+/// `keep`). `rgba` is the image fitted to the size budget, decoded when needed.
+fn container_of(
+    image: &Image,
+    class: Class,
+    d: &Delivery,
+) -> Result<Option<(Container, RgbaImage, bool)>, String> {
     let Some(input) = format_of(image) else {
         return Ok(None);
     };
@@ -154,8 +248,6 @@ fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delive
     let ktx = target == TextureFormat::Ktx2;
     let (tw, th) = resize::target_size(w, h, d.max_texture_size, d.texture_pow2, ktx);
     let resized = (tw, th) != (w, h);
-    // Unchanged in size and already in the delivered form: KTX2 and WebP are not re-encoded
-    // (every pass loses detail), nor is anything under `keep`.
     let same = target == input || (target == TextureFormat::Jpeg && core);
     if !resized && same && (d.texture_format == TextureFormat::Keep || !core) {
         return Ok(None);
@@ -163,36 +255,103 @@ fn encode_one(image: &Image, class: Class, d: &Delivery) -> Result<Option<Delive
     let decoded =
         texture::decode(image, tw.max(th)).map_err(|e| format!("does not decode ({e})"))?;
     let rgba = resize::resize(decoded, tw, th);
-    let quality = encode::quality_for(class, d.texture_quality);
-    let (bytes, mime) = match target {
-        TextureFormat::Ktx2 => {
-            let e = basis::Encoding {
-                uastc: class != Class::Color,
-                srgb: class == Class::Color,
-                normal_map: class == Class::Normal,
-                uastc_rdo: 1.0,
-            };
-            let file = basis::encode(&rgba, &e)?;
-            // GPU-ready whatever its size: delivered even where the input file is smaller.
-            let bytes = ktx2::from_basis(&file, e.srgb, 18)?;
-            return Ok(Some((bytes.into(), "image/ktx2")));
-        }
-        TextureFormat::Webp => (encode::webp(&rgba, quality)?, "image/webp"),
+    let container = match target {
+        TextureFormat::Ktx2 => Container::Ktx2,
+        TextureFormat::Webp => Container::Webp,
         TextureFormat::Jpeg
             if (d.texture_format == TextureFormat::Keep && input == TextureFormat::Jpeg)
                 || (class != Class::Normal && encode::is_opaque(&rgba)) =>
         {
-            (encode::jpeg(&rgba, quality)?, "image/jpeg")
+            Container::Jpeg
         }
-        TextureFormat::Keep | TextureFormat::Jpeg | TextureFormat::Png => {
-            (encode::png(&rgba)?, "image/png")
-        }
+        TextureFormat::Keep | TextureFormat::Jpeg | TextureFormat::Png => Container::Png,
     };
-    // A re-encoding that would grow the texture keeps the original, unless the original is not
-    // what was asked for: resized (the size budget is a limit the original breaks), or a KTX2
-    // or WebP image being transcoded to another format.
-    let must = resized || !core;
-    Ok((must || bytes.len() < image.data.len()).then(|| (bytes.into(), mime)))
+    // A re-encoding must replace the original, whatever its size, when the original is not
+    // what was asked for: resized (the size budget is a limit the original breaks), a KTX2 or
+    // WebP image being transcoded to another format, or KTX2 asked for (GPU-ready).
+    let must = resized || !core || container == Container::Ktx2;
+    Ok(Some((container, rgba, must)))
+}
+
+/// Fits `image` to the size budget and encodes it as `d` says: with `--texture-quality auto`,
+/// the first encoding of its [`ladder`] whose measured error is within the bound (the last
+/// when none is; steps that cannot reach it are skipped), each decoded as a client decodes it
+/// and measured against the fitted source.
+fn encode_one(image: &Image, usage: Usage, d: &Delivery) -> Result<Judged, String> {
+    let Some((container, rgba, must)) = container_of(image, usage.class, d)? else {
+        return Ok(Judged::unchanged(image, Some(usage)));
+    };
+    let bounds = Bounds {
+        flip: d.max_texture_error,
+        normal_degrees: d.max_normal_error,
+    };
+    let mut tried = vec![];
+    let mut best = None;
+    for choice in ladder(container, usage.class, d.texture_quality) {
+        let previous = tried.last().map(|t: &Tried| t.error);
+        if !choice.worth_trying(previous, bounds.of(usage.class)) {
+            continue;
+        }
+        let made = choice.encode(&rgba, usage.class)?;
+        let figures = measure_made(&made, &rgba, usage)?;
+        let within = figures.within(&bounds);
+        tried.push(Tried {
+            encoding: made.label.clone(),
+            bytes: made.bytes.len() as u64,
+            error: figures.error(),
+        });
+        best = Some((made, figures, within));
+        if within {
+            break;
+        }
+    }
+    let (made, figures, within) = best.expect("every ladder has a step");
+    // A re-encoding that would grow the texture keeps the original, unless it must replace it.
+    if !must && made.bytes.len() >= image.data.len() {
+        return Ok(Judged::unchanged(image, Some(usage)));
+    }
+    let auto = d.texture_quality == TextureQuality::Auto;
+    let entry = TextureEntry {
+        image: 0,
+        name: image.name.clone(),
+        class: Some(usage.class),
+        mime_type: made.mime.into(),
+        encoding: made.label,
+        width: rgba.width(),
+        height: rgba.height(),
+        bytes: made.bytes.len() as u64,
+        source_bytes: image.data.len() as u64,
+        gpu_bytes: gpu_bytes(rgba.width(), rgba.height(), container == Container::Ktx2),
+        measured: Some(figures),
+        within_bound: auto.then_some(within),
+        tried,
+    };
+    Ok(Judged {
+        delivered: Some((made.bytes.into(), made.mime)),
+        entry,
+    })
+}
+
+/// Decodes `made` as a client would and measures it against `source`.
+fn measure_made(made: &Made, source: &RgbaImage, usage: Usage) -> Result<Figures, String> {
+    let image = Image {
+        name: None,
+        mime_type: made.mime.into(),
+        data: made.bytes.as_slice().into(),
+        ext: Default::default(),
+    };
+    let side = source.width().max(source.height());
+    let decoded = texture::decode(&image, side)
+        .map_err(|e| format!("does not decode after encoding ({e})"))?;
+    if decoded.dimensions() != source.dimensions() {
+        return Err(format!(
+            "decodes to {:?} after encoding as {}, not {:?}",
+            decoded.dimensions(),
+            made.label,
+            source.dimensions()
+        ));
+    }
+    Ok(judge::measure(source, &decoded, usage))
 }
 
 /// Puts the encoded images into `asset` and points each texture whose images changed at them:

@@ -49,6 +49,72 @@ pub enum TextureFormat {
     Png,
 }
 
+/// Default `--max-texture-error` (mean FLIP), from the corpus study in the README's texture
+/// section.
+pub const DEFAULT_MAX_TEXTURE_ERROR: f32 = 0.04;
+/// Default `--max-normal-error` (mean degrees), from the same study.
+pub const DEFAULT_MAX_NORMAL_ERROR: f32 = 3.0;
+
+/// How the encoding of a re-encoded texture is chosen. Written `auto` or a number in settings
+/// and on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextureQuality {
+    /// Per texture, the cheapest encoding of its class whose measured error is within the
+    /// bound (`max_texture_error`, `max_normal_error`), trying a few in order.
+    #[default]
+    Auto,
+    /// One WebP/JPEG quality, 1 (smallest) to 100 (best), normal maps at least 90; KTX2 as
+    /// ETC1S for colour and UASTC with RDO for data and normal maps.
+    Fixed(u8),
+}
+
+impl std::str::FromStr for TextureQuality {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s == "auto" {
+            return Ok(TextureQuality::Auto);
+        }
+        match s.parse::<u8>() {
+            Ok(q) if (1..=100).contains(&q) => Ok(TextureQuality::Fixed(q)),
+            _ => Err(format!("{s}: expected auto or 1 to 100")),
+        }
+    }
+}
+
+impl std::fmt::Display for TextureQuality {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TextureQuality::Auto => f.write_str("auto"),
+            TextureQuality::Fixed(q) => write!(f, "{q}"),
+        }
+    }
+}
+
+impl Serialize for TextureQuality {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            TextureQuality::Auto => s.serialize_str("auto"),
+            TextureQuality::Fixed(q) => s.serialize_u8(*q),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TextureQuality {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Number(u8),
+            Word(String),
+        }
+        match Written::deserialize(d)? {
+            Written::Number(q) => Ok(TextureQuality::Fixed(q)),
+            Written::Word(w) => w.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 /// Storage of the delivered geometry. Defaults are gltfpack's (`-vp 14 -vt 12 -vn 8 -vc 8`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -77,9 +143,15 @@ pub struct Delivery {
     /// transcoded, for platforms without `KHR_texture_basisu` or `EXT_texture_webp` (the AR
     /// profiles). Default false.
     pub core_formats_only: bool,
-    /// Quality of lossy WebP and JPEG textures, 1 (smallest) to 100 (best); normal maps get at
-    /// least 90. Default 80 (gltfpack's `-tq 8`).
-    pub texture_quality: u8,
+    /// How each re-encoded texture's encoding is chosen: measured per texture against
+    /// `max_texture_error` (auto), or one fixed WebP/JPEG quality. Default auto.
+    pub texture_quality: TextureQuality,
+    /// Auto quality's bound on a colour or data texture: mean FLIP in texture space against
+    /// the source after any resize (data maps: the worst channel they are read from, as grey).
+    pub max_texture_error: f32,
+    /// Auto quality's bound on a normal map: mean angle between delivered and source normals,
+    /// degrees.
+    pub max_normal_error: f32,
     /// Largest texture side in pixels (larger images are scaled down). Default 2048.
     pub max_texture_size: u32,
     /// Round texture sides to powers of two. Default false.
@@ -103,7 +175,9 @@ impl Default for Delivery {
             compress: Compression::None,
             texture_format: TextureFormat::Keep,
             core_formats_only: false,
-            texture_quality: 80,
+            texture_quality: TextureQuality::Auto,
+            max_texture_error: DEFAULT_MAX_TEXTURE_ERROR,
+            max_normal_error: DEFAULT_MAX_NORMAL_ERROR,
             max_texture_size: 2048,
             texture_pow2: false,
             fallback: false,
@@ -132,11 +206,22 @@ impl Delivery {
                 self.max_texture_size
             )));
         }
-        if !(1..=100).contains(&self.texture_quality) {
+        if let TextureQuality::Fixed(q) = self.texture_quality
+            && !(1..=100).contains(&q)
+        {
             return Err(Error::Settings(format!(
-                "--texture-quality {}: expected 1 to 100",
-                self.texture_quality
+                "--texture-quality {q}: expected auto or 1 to 100"
             )));
+        }
+        for (flag, bound) in [
+            ("--max-texture-error", self.max_texture_error),
+            ("--max-normal-error", self.max_normal_error),
+        ] {
+            if !(bound > 0.0 && bound.is_finite()) {
+                return Err(Error::Settings(format!(
+                    "{flag} {bound}: expected a positive number"
+                )));
+            }
         }
         if self.animation_fps > 1000 {
             return Err(Error::Settings(format!(

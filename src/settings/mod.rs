@@ -9,7 +9,10 @@ mod budget;
 mod delivery;
 
 pub use budget::{Budget, Profile};
-pub use delivery::{Compression, Delivery, TextureFormat};
+pub use delivery::{
+    Compression, DEFAULT_MAX_NORMAL_ERROR, DEFAULT_MAX_TEXTURE_ERROR, Delivery, TextureFormat,
+    TextureQuality,
+};
 
 use crate::error::{Error, Result};
 use crate::render::View;

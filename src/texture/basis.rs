@@ -33,10 +33,18 @@ pub struct Encoding {
     pub srgb: bool,
     /// The image is a tangent-space normal map.
     pub normal_map: bool,
-    /// UASTC rate-distortion lambda (higher: smaller after zstd, lower quality). gltfpack's
-    /// default is 1.0 (`-tq 8` ... 10 map to lower lambdas).
-    pub uastc_rdo: f32,
+    /// UASTC rate-distortion lambda (higher: smaller after zstd, lower quality; `None`: no
+    /// RDO pass). gltfpack's default is 1.0 (`-tq 8` ... 10 map to lower lambdas).
+    pub uastc_rdo: Option<f32>,
+    /// ETC1S quality level, 1 (smallest codebooks) to 255; basisu's default is
+    /// [`ETC1S_DEFAULT`].
+    pub etc1s_quality: u32,
 }
+
+/// basisu's default ETC1S quality level.
+pub const ETC1S_DEFAULT: u32 = ETC1S_QUALITY_DEFAULT;
+/// Highest ETC1S quality level.
+pub const ETC1S_MAX: u32 = basis_universal::ETC1S_QUALITY_MAX;
 
 /// Encodes `image` with its full mip chain (down to 1x1); ETC1S on the calling thread, UASTC
 /// in parallel on the current rayon pool.
@@ -141,10 +149,10 @@ fn compress(
     if e.uastc {
         params.set_basis_format(BasisTextureFormat::UASTC4x4);
         params.set_uastc_quality_level(UASTC_QUALITY_DEFAULT);
-        params.set_rdo_uastc(Some(e.uastc_rdo));
+        params.set_rdo_uastc(e.uastc_rdo);
     } else {
         params.set_basis_format(BasisTextureFormat::ETC1S);
-        params.set_etc1s_quality_level(ETC1S_QUALITY_DEFAULT);
+        params.set_etc1s_quality_level(e.etc1s_quality);
     }
     if e.normal_map {
         params.tune_for_normal_maps();
@@ -220,7 +228,8 @@ mod tests {
             uastc: true,
             srgb: false,
             normal_map: false,
-            uastc_rdo: 1.0,
+            uastc_rdo: Some(1.0),
+            etc1s_quality: ETC1S_DEFAULT,
         };
         let ours = ktx2::from_basis(&encode(&image, &e).unwrap(), false, 18).unwrap();
         let whole = compress(image.as_raw(), 640, 482, &e, true).unwrap();

@@ -23,10 +23,11 @@ pub fn quality_for(class: Class, quality: u8) -> u8 {
 }
 
 /// WebP: the smaller of lossy at `quality` and lossless (flat, synthetic images are often
-/// smaller lossless). Alpha is kept (lossless alpha plane in lossy files).
-pub fn webp(rgba: &RgbaImage, quality: u8) -> Result<Vec<u8>, String> {
+/// smaller lossless), with true when lossless won. Alpha is kept (lossless alpha plane in
+/// lossy files).
+pub fn webp(rgba: &RgbaImage, quality: u8) -> Result<(Vec<u8>, bool), String> {
     let encoder = webp::Encoder::from_rgba(rgba.as_raw(), rgba.width(), rgba.height());
-    let mut best: Option<Vec<u8>> = None;
+    let mut best: Option<(Vec<u8>, bool)> = None;
     for lossless in [false, true] {
         let mut config = webp::WebPConfig::new().map_err(|()| "libwebp has no config")?;
         config.lossless = i32::from(lossless);
@@ -40,8 +41,8 @@ pub fn webp(rgba: &RgbaImage, quality: u8) -> Result<Vec<u8>, String> {
             .encode_advanced(&config)
             .map_err(|e| format!("does not encode as WebP ({e:?})"))?
             .to_vec();
-        if best.as_ref().is_none_or(|b| bytes.len() < b.len()) {
-            best = Some(bytes);
+        if best.as_ref().is_none_or(|(b, _)| bytes.len() < b.len()) {
+            best = Some((bytes, lossless));
         }
     }
     Ok(best.expect("two encodings tried"))
@@ -122,7 +123,7 @@ mod tests {
     #[test]
     fn lossy_encodings_stay_close_and_keep_alpha() {
         let image = gradient(true);
-        let back = decode(&webp(&image, 80).unwrap());
+        let back = decode(&webp(&image, 80).unwrap().0);
         let worst = image
             .as_raw()
             .iter()

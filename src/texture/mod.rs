@@ -1,6 +1,6 @@
 //! Texture delivery: classes, resizing, Basis Universal encoding and the KTX2 container.
 //!
-//! [`class_of`] sorts images by how materials sample them; [`decode`] turns any image a glTF
+//! [`usage_of`] sorts images by how materials sample them; [`decode`] turns any image a glTF
 //! file can carry into pixels (KTX2 through [`transcode`]); [`resize`] fits them to the size
 //! budget; [`basis`] encodes them and [`ktx2`] wraps the result for `KHR_texture_basisu`
 //! (`basis_file` is the layout both sides share). The pipeline stage that drives them per
@@ -9,6 +9,7 @@
 pub mod basis;
 mod basis_file;
 pub mod encode;
+pub mod judge;
 pub mod ktx2;
 pub mod resize;
 pub mod transcode;
@@ -54,8 +55,11 @@ pub fn dimensions(image: &Image) -> Result<(u32, u32), String> {
         .map_err(|e| e.to_string())
 }
 
-/// How an image is sampled, which decides its encoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// How an image is sampled, which decides its encoding. Serialized in lower case.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Class {
     /// sRGB colour: base colour, emissive, sheen and specular colour.
     Color,
@@ -73,13 +77,42 @@ const COLOR_SLOTS: &[&str] = &[
     "specularColorTexture",
     "diffuseTexture",
     "specularGlossinessTexture",
+    "diffuseTransmissionColorTexture",
 ];
 
-/// The class of every image (`None` for images no material samples). An image sampled in
+/// Channels (R, G, B, A) a material reads from an image.
+pub type Channels = [bool; 4];
+
+/// The channels the glTF specification says a slot reads; slots not listed read RGB (colour
+/// and normal maps, and data maps of extensions this table does not know).
+fn channels_of(slot: &str) -> Channels {
+    const R: Channels = [true, false, false, false];
+    const G: Channels = [false, true, false, false];
+    const A: Channels = [false, false, false, true];
+    match slot {
+        "occlusionTexture" | "transmissionTexture" | "clearcoatTexture" | "iridescenceTexture" => R,
+        "metallicRoughnessTexture" => [false, true, true, false],
+        "thicknessTexture" | "clearcoatRoughnessTexture" | "iridescenceThicknessTexture" => G,
+        "sheenRoughnessTexture" | "specularTexture" | "diffuseTransmissionTexture" => A,
+        "baseColorTexture" | "diffuseTexture" | "specularGlossinessTexture" => [true; 4],
+        _ => [true, true, true, false],
+    }
+}
+
+/// How materials sample an image: its class and the channels they read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    /// The most demanding class of the slots that use the image.
+    pub class: Class,
+    /// Every channel any of those slots reads.
+    pub channels: Channels,
+}
+
+/// The usage of every image (`None` for images no material samples). An image sampled in
 /// several ways takes the most demanding class (normal over data over colour): precision
 /// matters more than size.
-pub fn class_of(asset: &Asset) -> Vec<Option<Class>> {
-    let mut classes = vec![None; asset.images.len()];
+pub fn usage_of(asset: &Asset) -> Vec<Option<Usage>> {
+    let mut usages: Vec<Option<Usage>> = vec![None; asset.images.len()];
     for m in &asset.materials {
         // The slot walker edits; materials are a few hundred bytes, a copy costs nothing.
         m.clone().for_each_slot_mut(|slot, t| {
@@ -93,14 +126,22 @@ pub fn class_of(asset: &Asset) -> Vec<Option<Class>> {
             } else {
                 Class::Data
             };
+            let channels = channels_of(slot);
             for image in texture.images() {
-                if let Some(c) = classes.get_mut(image) {
-                    *c = Some(c.map_or(class, |old: Class| old.max(class)));
+                if let Some(u) = usages.get_mut(image) {
+                    let old = u.unwrap_or(Usage {
+                        class,
+                        channels: [false; 4],
+                    });
+                    *u = Some(Usage {
+                        class: old.class.max(class),
+                        channels: std::array::from_fn(|c| old.channels[c] || channels[c]),
+                    });
                 }
             }
         });
     }
-    classes
+    usages
 }
 
 #[cfg(test)]
@@ -110,7 +151,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn classes_follow_the_slots_and_the_strictest_wins() {
+    fn usages_follow_the_slots_and_the_strictest_wins() {
         let m: Material = serde_json::from_value(json!({
             "pbrMetallicRoughness": {"baseColorTexture": {"index": 0},
                                      "metallicRoughnessTexture": {"index": 1}},
@@ -136,8 +177,10 @@ mod tests {
             images: vec![image(), image(), image(), image()],
             ..Asset::default()
         };
+        let usages = usage_of(&asset);
+        let classes: Vec<_> = usages.iter().map(|u| u.map(|u| u.class)).collect();
         assert_eq!(
-            class_of(&asset),
+            classes,
             vec![
                 Some(Class::Color),
                 Some(Class::Normal),
@@ -145,5 +188,8 @@ mod tests {
                 None
             ]
         );
+        // Roughness (G) and metalness (B), and the clearcoat normal's RGB.
+        assert_eq!(usages[1].unwrap().channels, [true, true, true, false]);
+        assert_eq!(usages[0].unwrap().channels, [true; 4]);
     }
 }

@@ -273,7 +273,8 @@ mod tests {
             uastc,
             srgb: !uastc,
             normal_map: false,
-            uastc_rdo: 1.0,
+            uastc_rdo: Some(1.0),
+            etc1s_quality: basis::ETC1S_DEFAULT,
         };
         let file = basis::encode(image, &e).unwrap();
         super::super::ktx2::from_basis(&file, e.srgb, 3).unwrap()

@@ -13,6 +13,7 @@ mod pipeline;
 mod reading;
 mod robustness;
 mod shaders;
+mod texture_quality;
 mod thumbnails;
 mod validation;
 

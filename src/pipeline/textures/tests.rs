@@ -3,6 +3,7 @@
 use super::*;
 use crate::asset::Material;
 use crate::pipeline::test_meshes::{from_json, image, png};
+use crate::texture::basis;
 use ::ktx2::{Reader, SupercompressionScheme};
 use serde_json::{Map, Value, json};
 
@@ -71,7 +72,8 @@ fn ktx2_image(width: u32, height: u32) -> Image {
         uastc: false,
         srgb: true,
         normal_map: false,
-        uastc_rdo: 1.0,
+        uastc_rdo: Some(1.0),
+        etc1s_quality: basis::ETC1S_DEFAULT,
     };
     let file = basis::encode(&rgba, &e).expect("Basis encodes");
     let bytes = crate::texture::ktx2::from_basis(&file, true, 3).expect("KTX2 wraps");
@@ -143,15 +145,28 @@ fn ktx2_gives_each_class_its_codec_and_a_full_mip_chain() {
             "normalTexture",
         ],
     );
-    let (out, warnings) = delivered(&asset, &delivery(TextureFormat::Ktx2, 4));
+    // A fixed quality: colour ETC1S (BasisLZ); data and normals UASTC (Zstandard).
+    let fixed = Delivery {
+        texture_quality: TextureQuality::Fixed(80),
+        ..delivery(TextureFormat::Ktx2, 4)
+    };
+    let (out, warnings) = delivered(&asset, &fixed);
     assert!(warnings.is_empty(), "{warnings:?}");
-    // Colour: ETC1S (BasisLZ); data and normals: UASTC (Zstandard). 4, 2 and 1 px levels.
-    let schemes = [
+    let (zstd, basis_lz) = (
+        SupercompressionScheme::Zstandard,
         SupercompressionScheme::BasisLZ,
-        SupercompressionScheme::Zstandard,
-        SupercompressionScheme::Zstandard,
-    ];
-    for (img, scheme) in out.images.iter().zip(schemes) {
+    );
+    // Auto, with a bound anything meets: the cheapest of each class, ETC1S for data too.
+    let lax = Delivery {
+        max_texture_error: 1.0,
+        max_normal_error: 90.0,
+        ..delivery(TextureFormat::Ktx2, 4)
+    };
+    let (auto, _) = delivered(&asset, &lax);
+    let images = out.images.iter().zip([basis_lz, zstd, zstd]);
+    let auto_images = auto.images.iter().zip([basis_lz, basis_lz, zstd]);
+    // 4, 2 and 1 px levels.
+    for (img, scheme) in images.chain(auto_images) {
         assert_eq!(img.mime_type, "image/ktx2");
         let h = Reader::new(&img.data[..])
             .expect("the ktx2 crate reads it")

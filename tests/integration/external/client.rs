@@ -8,6 +8,7 @@ use crate::support::builder::Builder;
 use crate::support::tools::ClientLoad;
 use crate::support::{check, features, scenes, tools};
 use render_worker::job::Manifest;
+use render_worker::settings::DEFAULT_MAX_TEXTURE_ERROR;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -77,6 +78,37 @@ fn assert_level(load: &ClientLoad, source: &ClientLoad, path: &Path, triangles: 
     }
 }
 
+/// Checks that `m` judged every delivered texture: one entry per image of LOD 0 in `dir`, each
+/// re-encoded one measured, and within its bound unless a warning names it.
+fn assert_textures_judged(m: &Manifest, dir: &Path) {
+    let doc = check::glb_json(&dir.join(&m.lods[0].file));
+    let images = doc["images"].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        m.textures.len(),
+        images,
+        "{}: {:#?}",
+        dir.display(),
+        m.textures
+    );
+    for e in &m.textures {
+        let what = format!("{}: image {}", dir.display(), e.image);
+        if e.encoding == "unchanged" {
+            continue;
+        }
+        let measured = e
+            .measured
+            .as_ref()
+            .unwrap_or_else(|| panic!("{what}: measured"));
+        let named = m.warnings.iter().any(|w| {
+            w.code == "TEXTURE_OVER_BOUND" && w.message.starts_with(&format!("image {}", e.image))
+        });
+        assert!(
+            e.within_bound == Some(true) || named,
+            "{what}: {measured:?} over the bound, no warning"
+        );
+    }
+}
+
 /// Processes `inputs` with `--profile web` and loads every input and level in the browser;
 /// returns (input, LOD 0 flip, silhouette) per model for the caller's report.
 fn load_web_outputs(inputs: &[PathBuf], out: &Path, extra: &[&str]) -> Vec<(String, f32, f32)> {
@@ -85,6 +117,7 @@ fn load_web_outputs(inputs: &[PathBuf], out: &Path, extra: &[&str]) -> Vec<(Stri
     for input in inputs {
         let args: Vec<&str> = ["--profile", "web"].iter().chain(extra).copied().collect();
         let (m, dir) = check::process(input, out, &args);
+        assert_textures_judged(&m, &dir);
         files.push(input.clone());
         files.extend(m.lods.iter().map(|l| dir.join(&l.file)));
         manifests.push((m, dir));
@@ -124,6 +157,10 @@ fn web_outputs_of_the_fixtures_load_in_three_js() {
         ("morph_plane", scenes::morph_plane()),
     ];
     fixtures.extend(features::all());
+    // Soft gradients and fine detail, in every texture class: as shipped, within the bound.
+    let judged = ["gradient_ball", "detail_ball"];
+    fixtures.push((judged[0], scenes::gradient_ball()));
+    fixtures.push((judged[1], scenes::detail_ball()));
     let inputs: Vec<PathBuf> = fixtures
         .iter()
         .map(|(name, b)| {
@@ -134,6 +171,17 @@ fn web_outputs_of_the_fixtures_load_in_three_js() {
         .collect();
     let report = load_web_outputs(&inputs, &dir.path().join("out"), &["--lod", "1,0.5"]);
     assert_eq!(report.len(), inputs.len());
+    for (input, flip, _) in &report {
+        if judged
+            .iter()
+            .any(|name| input.ends_with(&format!("{name}.glb")))
+        {
+            assert!(
+                *flip <= DEFAULT_MAX_TEXTURE_ERROR,
+                "{input}: LOD 0 in three.js is {flip} FLIP from the input"
+            );
+        }
+    }
 }
 
 #[test]

@@ -209,7 +209,7 @@ fn webp_uploads_and_fallback_pairs_end_with_one_image_per_texture() {
         .map(|k| {
             let rgba = image::RgbaImage::from_fn(SIZE, SIZE, |x, y| image::Rgba(pixel(k, x, y)));
             (
-                render_worker::texture::encode::webp(&rgba, 95).unwrap(),
+                render_worker::texture::encode::webp(&rgba, 95).unwrap().0,
                 "image/webp",
             )
         })

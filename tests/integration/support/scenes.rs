@@ -503,3 +503,62 @@ fn mesh_of(
     let ind = b.indices(idx);
     b.push("meshes", json!({"name": name, "primitives": [{"attributes": attributes, "indices": ind, "material": material}]}))
 }
+
+/// A ball whose 256 px base colour is nothing but soft gradients (a radial falloff over a
+/// slow hue sweep): the content ETC1S at its default quality turns into visible 4x4 blocks.
+pub fn gradient_ball() -> Builder {
+    let mut b = Builder::new();
+    let t = b.png_texture(256, 256, |x, y| {
+        let (u, v) = (x as f32 / 255.0, y as f32 / 255.0);
+        let r = ((u - 0.5).powi(2) + (v - 0.5).powi(2)).sqrt();
+        let glow = (1.0 - r * 1.4).clamp(0.0, 1.0);
+        [
+            (60.0 + 150.0 * u * glow + 40.0 * v) as u8,
+            (90.0 + 120.0 * glow) as u8,
+            (200.0 - 120.0 * u + 30.0 * glow) as u8,
+            255,
+        ]
+    });
+    let material = json!({"name": "Gradient", "pbrMetallicRoughness":
+        {"baseColorTexture": {"index": t}, "metallicFactor": 0.0, "roughnessFactor": 0.6}});
+    sphere_with(&mut b, 32, 64, material);
+    b
+}
+
+/// A ball with high-frequency detail in all three texture classes, 512 px each: a colour map
+/// of fine stripes under hashed speckle, a normal map of small bumps, and a packed
+/// occlusion/roughness/metalness map whose channels hold unrelated patterns.
+pub fn detail_ball() -> Builder {
+    let mut b = Builder::new();
+    let hash = |x: u32, y: u32| (x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663)) % 256;
+    let colour = b.png_texture(512, 512, |x, y| {
+        let stripe = if (x + y / 3) % 6 < 3 { 70 } else { 0 };
+        let n = hash(x, y) % 12;
+        [
+            (120 + stripe + n) as u8,
+            (80 + n) as u8,
+            (60 + stripe / 2) as u8,
+            255,
+        ]
+    });
+    let normal = b.png_texture(512, 512, |x, y| {
+        // Bumps every 16 texels: the slope of a cosine egg-crate, encoded as a unit normal.
+        let k = std::f32::consts::TAU / 16.0;
+        let (dx, dy) = (0.5 * (k * x as f32).sin(), 0.5 * (k * y as f32).sin());
+        let len = (dx * dx + dy * dy + 1.0).sqrt();
+        let enc = |c: f32| ((c / len * 0.5 + 0.5) * 255.0).round() as u8;
+        [enc(dx), enc(dy), enc(1.0), 255]
+    });
+    let orm = b.png_texture(512, 512, |x, y| {
+        let occlusion = 255 - (hash(x / 4, y / 4) % 90) as u8;
+        let roughness = if (x / 8 + y / 8) % 2 == 0 { 200 } else { 60 };
+        let metal = if (x / 32) % 2 == 0 { 255 } else { 0 };
+        [occlusion, roughness, metal, 255]
+    });
+    let material = json!({"name": "Detail",
+        "pbrMetallicRoughness": {"baseColorTexture": {"index": colour},
+            "metallicRoughnessTexture": {"index": orm}},
+        "occlusionTexture": {"index": orm}, "normalTexture": {"index": normal}});
+    sphere_with(&mut b, 32, 64, material);
+    b
+}

@@ -1,0 +1,86 @@
+//! What the manifest says about each delivered texture (its `textures` list).
+
+use crate::texture::Class;
+use crate::texture::judge::Figures;
+use serde::{Deserialize, Serialize};
+
+/// One attempt of `--texture-quality auto`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tried {
+    /// The encoding, as [`TextureEntry::encoding`] names it.
+    pub encoding: String,
+    /// Bytes of the file it made.
+    pub bytes: u64,
+    /// Its measured error: mean FLIP, or mean degrees for a normal map.
+    pub error: f32,
+}
+
+/// One image as every level delivers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextureEntry {
+    /// Index in every delivered level's `images`.
+    pub image: usize,
+    /// The image's name, if it has one.
+    pub name: Option<String>,
+    /// How materials sample it: "color", "data" or "normal"; `null` when none does.
+    pub class: Option<Class>,
+    /// MIME type of the delivered file.
+    pub mime_type: String,
+    /// How it was encoded: `unchanged` (delivered as it came), or `etc1s q128`, `uastc rdo 1`,
+    /// `uastc`, `webp q80`, `webp lossless`, `jpeg q80`, `png`.
+    pub encoding: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Bytes of the delivered file.
+    pub bytes: u64,
+    /// Bytes of the image as the upload held it.
+    pub source_bytes: u64,
+    /// Estimated GPU memory with a full mip chain, bytes: KTX2 as 4x4 blocks of 16 bytes
+    /// (BC7 or ASTC, what a WebGL client transcodes to on desktop and current phones), other
+    /// formats as RGBA8.
+    pub gpu_bytes: u64,
+    /// Its error against the source after any resize, at full resolution; `null` when it is
+    /// delivered unchanged.
+    pub measured: Option<Figures>,
+    /// `--texture-quality auto`: whether `measured` is within the bound of its class; `null`
+    /// for a fixed quality or an unchanged image.
+    pub within_bound: Option<bool>,
+    /// Every encoding tried, the delivered one last (one entry for a fixed quality).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub tried: Vec<Tried>,
+}
+
+/// Estimated GPU bytes of a `width` x `height` texture and its mip chain down to 1x1:
+/// 16 bytes per 4x4 block when `blocks`, else 4 bytes per texel.
+pub fn gpu_bytes(width: u32, height: u32, blocks: bool) -> u64 {
+    let (mut w, mut h, mut total) = (u64::from(width.max(1)), u64::from(height.max(1)), 0);
+    loop {
+        total += if blocks {
+            w.div_ceil(4) * h.div_ceil(4) * 16
+        } else {
+            w * h * 4
+        };
+        if w == 1 && h == 1 {
+            return total;
+        }
+        (w, h) = ((w / 2).max(1), (h / 2).max(1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gpu_memory_counts_the_mip_chain() {
+        // 4x4: 64 + 16 + 4 bytes as RGBA8; one block per level as BC7.
+        assert_eq!(gpu_bytes(4, 4, false), 84);
+        assert_eq!(gpu_bytes(4, 4, true), 48);
+        // 2048^2 BC7 is 4 MiB at level 0, about 4/3 of it with mips.
+        let bc7 = gpu_bytes(2048, 2048, true);
+        assert!(bc7 > 4 << 20 && bc7 < (4 << 20) * 4 / 3 + 64, "{bc7}");
+        assert_eq!(gpu_bytes(1, 1, false), 4);
+    }
+}
