@@ -41,15 +41,6 @@ fn summarize(image: &RgbaImage) -> Summary {
     }
 }
 
-fn srgb_to_linear(c: u8) -> f32 {
-    let c = f32::from(c) / 255.0;
-    if c <= 0.04045 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
-    }
-}
-
 /// Folds what it can in every material of `asset`; reports the texture references replaced
 /// by factors (or dropped) and the materials made opaque, and warns when there were any.
 pub fn run(asset: &mut Asset, _: &Settings) -> StageReport {
@@ -163,7 +154,7 @@ fn fold_textures(m: &mut Material, summary: &impl Fn(usize) -> Option<Summary>) 
     if let Some(pbr) = &mut m.pbr_metallic_roughness {
         if let Some(c) = solid(&pbr.base_color_texture) {
             for (f, c) in pbr.base_color_factor.iter_mut().zip(c).take(3) {
-                *f *= srgb_to_linear(c);
+                *f *= crate::texture::srgb::to_linear(c);
             }
             pbr.base_color_factor[3] *= f32::from(c[3]) / 255.0;
             pbr.base_color_texture = None;
@@ -178,7 +169,7 @@ fn fold_textures(m: &mut Material, summary: &impl Fn(usize) -> Option<Summary>) 
     }
     if let Some(c) = solid(&m.emissive_texture) {
         for (f, c) in m.emissive_factor.iter_mut().zip(c) {
-            *f *= srgb_to_linear(c);
+            *f *= crate::texture::srgb::to_linear(c);
         }
         m.emissive_texture = None;
         n += 1;

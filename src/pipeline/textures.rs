@@ -17,19 +17,18 @@
 
 use crate::asset::{Asset, Image, Texture};
 use crate::report::Warning;
-use crate::settings::TextureQuality;
 use crate::settings::{Delivery, TextureFormat};
-use crate::texture::judge::{self, Bounds, Figures};
-use crate::texture::{self, Class, Usage, encode, ktx2, resize, usage_of};
+use crate::texture::{self, Class, encode, ktx2, resize, usage_of};
+use choose::{Judged, encode_one, over_bound};
 pub use entry::TextureEntry;
-use entry::{Tried, gpu_bytes};
 use image::RgbaImage;
-use ladder::{Container, Made, ladder};
-
-mod entry;
-mod ladder;
+use ladder::Container;
 use rayon::prelude::*;
 use std::sync::Arc;
+
+mod choose;
+mod entry;
+mod ladder;
 
 /// Texture extensions that supply an image, with the MIME type each carries.
 const IMAGE_EXTENSIONS: [(&str, &str); 3] = [
@@ -129,9 +128,9 @@ pub fn encode(asset: &Asset, delivery: &Delivery) -> (Encoded, Vec<Warning>) {
     let results: Vec<Result<Judged, String>> = asset
         .images
         .par_iter()
-        .zip(usages)
+        .zip(&usages)
         .zip(&dropped)
-        .map(|((image, usage), &dropped)| match usage {
+        .map(|((image, &usage), &dropped)| match usage {
             Some(usage) if !dropped => encode_one(image, usage, delivery),
             _ => Ok(Judged::unchanged(image, usage)),
         })
@@ -139,25 +138,32 @@ pub fn encode(asset: &Asset, delivery: &Delivery) -> (Encoded, Vec<Warning>) {
     let mut warnings = vec![];
     let mut images = vec![];
     let mut entries = vec![];
-    for (i, (result, image)) in results.into_iter().zip(&asset.images).enumerate() {
-        let judged = result.unwrap_or_else(|e| {
-            warnings.push(Warning::global(
-                "TEXTURE_KEPT",
-                format!("image {i}: {e}; delivered as it was"),
-            ));
-            Judged::unchanged(image, None)
-        });
+    for (i, result) in results.into_iter().enumerate() {
+        let (judged, failed) = match result {
+            Ok(judged) => (judged, None),
+            Err(e) => (Judged::unchanged(&asset.images[i], usages[i]), Some(e)),
+        };
         images.push(judged.delivered);
-        if !dropped[i] {
-            let entry = TextureEntry {
-                image: entries.len(),
-                ..judged.entry
-            };
-            if entry.within_bound == Some(false) {
-                warnings.push(over_bound(&entry));
-            }
-            entries.push(entry);
+        if dropped[i] {
+            continue;
         }
+        // Delivered images keep their order: an entry's index is its place among them.
+        let entry = TextureEntry {
+            image: entries.len(),
+            ..judged.entry
+        };
+        if let Some(e) = failed {
+            let message = format!("image {}: {e}; delivered as it was", entry.image);
+            warnings.push(Warning::global("TEXTURE_KEPT", message));
+        }
+        if let Some(e) = judged.unmeasured {
+            let message = format!("image {}: {e}; delivered unmeasured", entry.image);
+            warnings.push(Warning::global("TEXTURE_NOT_MEASURED", message));
+        }
+        if entry.within_bound == Some(false) {
+            warnings.push(over_bound(&entry));
+        }
+        entries.push(entry);
     }
     let encoded = Encoded {
         images,
@@ -165,63 +171,6 @@ pub fn encode(asset: &Asset, delivery: &Delivery) -> (Encoded, Vec<Warning>) {
         entries,
     };
     (encoded, warnings)
-}
-
-/// The warning for a delivered image that no encoding tried brought within its bound.
-fn over_bound(e: &TextureEntry) -> Warning {
-    let name = e
-        .name
-        .as_ref()
-        .map(|n| format!(" ({n})"))
-        .unwrap_or_default();
-    let unit = if e.class == Some(Class::Normal) {
-        "mean degrees"
-    } else {
-        "mean FLIP"
-    };
-    let error = e.tried.last().map_or(0.0, |t| t.error);
-    Warning::global(
-        "TEXTURE_OVER_BOUND",
-        format!(
-            "image {}{name}: {} is the best of {} encodings tried and still measures {error:.4} {unit}, over the bound",
-            e.image,
-            e.encoding,
-            e.tried.len()
-        ),
-    )
-}
-
-/// One image's delivery: its bytes when they change, and its manifest entry (`image` is set
-/// by [`encode()`]).
-struct Judged {
-    delivered: Option<Delivered>,
-    entry: TextureEntry,
-}
-
-impl Judged {
-    /// `image` delivered as it came, sampled as `usage` says.
-    fn unchanged(image: &Image, usage: Option<Usage>) -> Judged {
-        let (width, height) = texture::dimensions(image).unwrap_or((0, 0));
-        let bytes = image.data.len() as u64;
-        Judged {
-            delivered: None,
-            entry: TextureEntry {
-                image: 0,
-                name: image.name.clone(),
-                class: usage.map(|u| u.class),
-                mime_type: image.mime_type.clone(),
-                encoding: "unchanged".into(),
-                width,
-                height,
-                bytes,
-                source_bytes: bytes,
-                gpu_bytes: gpu_bytes(width, height, format_of(image) == Some(TextureFormat::Ktx2)),
-                measured: None,
-                within_bound: None,
-                tried: vec![],
-            },
-        }
-    }
 }
 
 /// The container `image` is delivered in under `d`, or `None` when it passes through as it
@@ -271,87 +220,6 @@ fn container_of(
     // WebP image being transcoded to another format, or KTX2 asked for (GPU-ready).
     let must = resized || !core || container == Container::Ktx2;
     Ok(Some((container, rgba, must)))
-}
-
-/// Fits `image` to the size budget and encodes it as `d` says: with `--texture-quality auto`,
-/// the first encoding of its [`ladder`] whose measured error is within the bound (the last
-/// when none is; steps that cannot reach it are skipped), each decoded as a client decodes it
-/// and measured against the fitted source.
-fn encode_one(image: &Image, usage: Usage, d: &Delivery) -> Result<Judged, String> {
-    let Some((container, rgba, must)) = container_of(image, usage.class, d)? else {
-        return Ok(Judged::unchanged(image, Some(usage)));
-    };
-    let bounds = Bounds {
-        flip: d.max_texture_error,
-        normal_degrees: d.max_normal_error,
-    };
-    let mut tried = vec![];
-    let mut best = None;
-    for choice in ladder(container, usage.class, d.texture_quality) {
-        let previous = tried.last().map(|t: &Tried| t.error);
-        if !choice.worth_trying(previous, bounds.of(usage.class)) {
-            continue;
-        }
-        let made = choice.encode(&rgba, usage.class)?;
-        let figures = measure_made(&made, &rgba, usage)?;
-        let within = figures.within(&bounds);
-        tried.push(Tried {
-            encoding: made.label.clone(),
-            bytes: made.bytes.len() as u64,
-            error: figures.error(),
-        });
-        best = Some((made, figures, within));
-        if within {
-            break;
-        }
-    }
-    let (made, figures, within) = best.expect("every ladder has a step");
-    // A re-encoding that would grow the texture keeps the original, unless it must replace it.
-    if !must && made.bytes.len() >= image.data.len() {
-        return Ok(Judged::unchanged(image, Some(usage)));
-    }
-    let auto = d.texture_quality == TextureQuality::Auto;
-    let entry = TextureEntry {
-        image: 0,
-        name: image.name.clone(),
-        class: Some(usage.class),
-        mime_type: made.mime.into(),
-        encoding: made.label,
-        width: rgba.width(),
-        height: rgba.height(),
-        bytes: made.bytes.len() as u64,
-        source_bytes: image.data.len() as u64,
-        gpu_bytes: gpu_bytes(rgba.width(), rgba.height(), container == Container::Ktx2),
-        measured: Some(figures),
-        within_bound: auto.then_some(within),
-        tried,
-    };
-    Ok(Judged {
-        delivered: Some((made.bytes.into(), made.mime)),
-        entry,
-    })
-}
-
-/// Decodes `made` as a client would and measures it against `source`.
-fn measure_made(made: &Made, source: &RgbaImage, usage: Usage) -> Result<Figures, String> {
-    let image = Image {
-        name: None,
-        mime_type: made.mime.into(),
-        data: made.bytes.as_slice().into(),
-        ext: Default::default(),
-    };
-    let side = source.width().max(source.height());
-    let decoded = texture::decode(&image, side)
-        .map_err(|e| format!("does not decode after encoding ({e})"))?;
-    if decoded.dimensions() != source.dimensions() {
-        return Err(format!(
-            "decodes to {:?} after encoding as {}, not {:?}",
-            decoded.dimensions(),
-            made.label,
-            source.dimensions()
-        ));
-    }
-    Ok(judge::measure(source, &decoded, usage))
 }
 
 /// Puts the encoded images into `asset` and points each texture whose images changed at them:

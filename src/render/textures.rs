@@ -9,8 +9,9 @@
 
 use crate::asset::{Image, Sampler};
 use crate::report::Warning;
+use crate::texture::srgb;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 /// Decoded RGBA8 pixels.
 pub struct Rgba {
@@ -33,42 +34,10 @@ pub fn decode(image: &Image, min_side: u32) -> Result<Rgba, String> {
     })
 }
 
-fn srgb_to_linear_table() -> &'static [f32; 256] {
-    static TABLE: OnceLock<[f32; 256]> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        std::array::from_fn(|i| {
-            let c = i as f32 / 255.0;
-            if c <= 0.04045 {
-                c / 12.92
-            } else {
-                ((c + 0.055) / 1.055).powf(2.4)
-            }
-        })
-    })
-}
-
-/// Linear [0, 1] quantized to 4096 steps -> sRGB byte (finer than 8-bit sRGB needs anywhere).
-fn linear_to_srgb_table() -> &'static [u8; 4096] {
-    static TABLE: OnceLock<[u8; 4096]> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        std::array::from_fn(|i| {
-            let c = i as f32 / 4095.0;
-            let s = if c <= 0.003_130_8 {
-                c * 12.92
-            } else {
-                1.055 * c.powf(1.0 / 2.4) - 0.055
-            };
-            (s.clamp(0.0, 1.0) * 255.0 + 0.5) as u8
-        })
-    })
-}
-
 /// Halves `img` with a 2x2 box filter (odd edges clamp); colour channels averaged in linear
 /// light when `srgb`.
 pub fn half(img: &Rgba, srgb: bool) -> Rgba {
     let (w, h) = ((img.width / 2).max(1), (img.height / 2).max(1));
-    let to_linear = srgb_to_linear_table();
-    let to_srgb = linear_to_srgb_table();
     let stride = img.width as usize * 4;
     let mut pixels = vec![0u8; (w * h * 4) as usize];
     for (y, row) in pixels.chunks_exact_mut(w as usize * 4).enumerate() {
@@ -82,9 +51,9 @@ pub fn half(img: &Rgba, srgb: bool) -> Rgba {
                 *o = if srgb && c < 3 {
                     let sum: f32 = taps
                         .iter()
-                        .map(|&p| to_linear[img.pixels[p + c] as usize])
+                        .map(|&p| srgb::to_linear(img.pixels[p + c]))
                         .sum();
-                    to_srgb[(sum * (4095.0 / 4.0) + 0.5) as usize]
+                    srgb::from_linear(sum / 4.0)
                 } else {
                     let sum: u32 = taps.iter().map(|&p| u32::from(img.pixels[p + c])).sum();
                     ((sum + 2) / 4) as u8

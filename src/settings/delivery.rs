@@ -105,13 +105,14 @@ impl<'de> Deserialize<'de> for TextureQuality {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Written {
-            Number(u8),
+            Number(u64),
             Word(String),
         }
-        match Written::deserialize(d)? {
-            Written::Number(q) => Ok(TextureQuality::Fixed(q)),
-            Written::Word(w) => w.parse().map_err(serde::de::Error::custom),
-        }
+        let text = match Written::deserialize(d)? {
+            Written::Number(q) => q.to_string(),
+            Written::Word(w) => w,
+        };
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -144,7 +145,8 @@ pub struct Delivery {
     /// profiles). Default false.
     pub core_formats_only: bool,
     /// How each re-encoded texture's encoding is chosen: measured per texture against
-    /// `max_texture_error` (auto), or one fixed WebP/JPEG quality. Default auto.
+    /// `max_texture_error` or, for normal maps, `max_normal_error` (auto), or one fixed choice
+    /// (see [`TextureQuality`]). Default auto.
     pub texture_quality: TextureQuality,
     /// Auto quality's bound on a colour or data texture: mean FLIP in texture space against
     /// the source after any resize (data maps: the worst channel they are read from, as grey).
@@ -235,5 +237,31 @@ impl Delivery {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texture_quality_reads_and_writes_auto_or_a_number() {
+        for (q, json) in [
+            (TextureQuality::Auto, r#""auto""#),
+            (TextureQuality::Fixed(80), "80"),
+        ] {
+            assert_eq!(serde_json::to_string(&q).unwrap(), json);
+            assert_eq!(serde_json::from_str::<TextureQuality>(json).unwrap(), q);
+        }
+        // Settings written before `auto` existed read as the fixed choice they were.
+        let old: Delivery = serde_json::from_str(r#"{"texture_quality": 80}"#).unwrap();
+        assert_eq!(old.texture_quality, TextureQuality::Fixed(80));
+        for bad in ["0", "300", r#""best""#] {
+            let e = serde_json::from_str::<TextureQuality>(bad).unwrap_err();
+            assert!(
+                e.to_string().contains("expected auto or 1 to 100"),
+                "{bad}: {e}"
+            );
+        }
     }
 }

@@ -16,8 +16,8 @@ use basis_universal::{
     BasisTextureFormat, ColorSpace, Compressor, CompressorParams, ETC1S_QUALITY_DEFAULT,
     UASTC_QUALITY_DEFAULT,
 };
-use image::RgbaImage;
 use image::imageops::FilterType;
+use image::{Rgba32FImage, RgbaImage};
 use rayon::prelude::*;
 
 /// Pixels a UASTC strip holds at least (a 2K level 0 makes 16 strips of 128 rows): enough
@@ -52,7 +52,7 @@ pub fn encode(image: &RgbaImage, e: &Encoding) -> Result<Vec<u8>, String> {
     if !e.uastc {
         return compress(image.as_raw(), image.width(), image.height(), e, true);
     }
-    let levels = mip_chain(image);
+    let levels = mip_chain(image, e.srgb);
     let strips: Vec<(usize, u32, u32)> = levels
         .iter()
         .enumerate()
@@ -101,13 +101,43 @@ pub fn encode(image: &RgbaImage, e: &Encoding) -> Result<Vec<u8>, String> {
 
 /// `image` and its mip levels, each half the previous one's size (rounded down, at least 1)
 /// down to 1x1, each resampled from the previous with Lanczos 3 (basisu's own chain: from the
-/// previous level, Kaiser; edges here clamp rather than wrap, as texture atlases need).
-fn mip_chain(image: &RgbaImage) -> Vec<RgbaImage> {
+/// previous level, Kaiser; edges here clamp rather than wrap, as texture atlases need). With
+/// `srgb`, colour is resampled in linear light, as basisu and GPUs filter sRGB textures:
+/// averaged as stored, a fine light-and-dark weave turns darker at every level.
+fn mip_chain(image: &RgbaImage, srgb: bool) -> Vec<RgbaImage> {
+    let to_light = |img: &RgbaImage| -> Rgba32FImage {
+        Rgba32FImage::from_fn(img.width(), img.height(), |x, y| {
+            let p = img.get_pixel(x, y);
+            let c = |i: usize| {
+                if srgb {
+                    super::srgb::to_linear(p[i])
+                } else {
+                    f32::from(p[i]) / 255.0
+                }
+            };
+            image::Rgba([c(0), c(1), c(2), f32::from(p[3]) / 255.0])
+        })
+    };
+    let to_bytes = |img: &Rgba32FImage| -> RgbaImage {
+        RgbaImage::from_fn(img.width(), img.height(), |x, y| {
+            let p = img.get_pixel(x, y);
+            let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
+            let c = |i: usize| {
+                if srgb {
+                    super::srgb::from_linear(p[i])
+                } else {
+                    byte(p[i])
+                }
+            };
+            image::Rgba([c(0), c(1), c(2), byte(p[3])])
+        })
+    };
     let mut levels = vec![image.clone()];
-    while let Some(last) = levels.last().filter(|l| l.width().max(l.height()) > 1) {
-        let (w, h) = ((last.width() / 2).max(1), (last.height() / 2).max(1));
-        let next = image::imageops::resize(last, w, h, FilterType::Lanczos3);
-        levels.push(next);
+    let mut light = to_light(image);
+    while light.width().max(light.height()) > 1 {
+        let (w, h) = ((light.width() / 2).max(1), (light.height() / 2).max(1));
+        light = image::imageops::resize(&light, w, h, FilterType::Lanczos3);
+        levels.push(to_bytes(&light));
     }
     levels
 }

@@ -34,7 +34,8 @@ pub struct ChannelError {
 pub struct Figures {
     /// PSNR over the channels read, dB; `null` when they are identical.
     pub psnr: Option<f32>,
-    /// Mean FLIP: colour maps over RGB, data maps their worst channel; `null` for normal maps.
+    /// Mean FLIP: colour maps over RGB (or their alpha, as grey, when a slot reads it and it
+    /// is worse), data maps their worst channel; `null` for normal maps.
     pub flip: Option<f32>,
     /// Normal maps: the angles between source and delivered normals.
     pub normal_degrees: Option<Angles>,
@@ -72,15 +73,6 @@ impl Figures {
             None => self.flip.unwrap_or(0.0),
         }
     }
-
-    /// True when [`Figures::error`] is within the bound of its kind.
-    pub fn within(&self, bounds: &Bounds) -> bool {
-        let bound = match self.normal_degrees {
-            Some(_) => bounds.normal_degrees,
-            None => bounds.flip,
-        };
-        self.error() <= bound
-    }
 }
 
 /// Names of the channels, R first.
@@ -97,12 +89,22 @@ pub fn measure(source: &RgbaImage, delivered: &RgbaImage, usage: Usage) -> Figur
     };
     let psnr = psnr(source, delivered, channels);
     match usage.class {
-        Class::Color => Figures {
-            psnr,
-            flip: Some(flip(source, delivered, &[0, 1, 2])),
-            normal_degrees: None,
-            channels: vec![],
-        },
+        Class::Color => {
+            // Alpha that a slot reads and the source uses is judged as a grey image too.
+            let colour = flip(source, delivered, &[0, 1, 2]);
+            let alpha = channels[3] && source.pixels().any(|p| p[3] != 255);
+            let alpha = if alpha {
+                flip(source, delivered, &[3; 3])
+            } else {
+                0.0
+            };
+            Figures {
+                psnr,
+                flip: Some(colour.max(alpha)),
+                normal_degrees: None,
+                channels: vec![],
+            }
+        }
         Class::Normal => Figures {
             psnr,
             flip: None,
@@ -186,25 +188,32 @@ fn mean_abs(a: &RgbaImage, b: &RgbaImage, c: usize) -> f32 {
     sum as f32 / (a.pixels().len().max(1) as f32 * 255.0)
 }
 
-/// The unit normal a texel encodes (RGB as XYZ in [-1, 1]); `None` for a zero vector.
+/// The unit normal a texel encodes (RGB as XYZ in [-1, 1]); `None` for a vector too short to
+/// have a direction (under 0.1: bytes near 128 on every channel, where unit normals are 1 long).
 fn normal(p: &image::Rgba<u8>) -> Option<[f32; 3]> {
     let v = [0, 1, 2].map(|c| f32::from(p[c]) / 255.0 * 2.0 - 1.0);
     let len = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    (len > 1e-6).then(|| v.map(|x| x / len))
+    (len > 0.1).then(|| v.map(|x| x / len))
 }
 
-/// Angles between the normals of `a` and `b`, texel by texel (texels where either encodes no
-/// direction are skipped).
+/// Angles between the normals of `a` and `b`, texel by texel: texels where the source encodes
+/// no direction are skipped, and a direction lost in delivery counts as 180 degrees.
 fn angles(a: &RgbaImage, b: &RgbaImage) -> Angles {
     let (mut sum, mut max, mut n) = (0.0f64, 0.0f32, 0u64);
     for (p, q) in a.pixels().zip(b.pixels()) {
-        if let (Some(u), Some(v)) = (normal(p), normal(q)) {
-            let dot = (u[0] * v[0] + u[1] * v[1] + u[2] * v[2]).clamp(-1.0, 1.0);
-            let degrees = dot.acos().to_degrees();
-            sum += f64::from(degrees);
-            max = max.max(degrees);
-            n += 1;
-        }
+        let Some(u) = normal(p) else {
+            continue;
+        };
+        let degrees = match normal(q) {
+            Some(v) => (u[0] * v[0] + u[1] * v[1] + u[2] * v[2])
+                .clamp(-1.0, 1.0)
+                .acos()
+                .to_degrees(),
+            None => 180.0,
+        };
+        sum += f64::from(degrees);
+        max = max.max(degrees);
+        n += 1;
     }
     Angles {
         mean: (sum / n.max(1) as f64) as f32,
@@ -254,11 +263,18 @@ mod tests {
     fn identical_images_measure_nothing() {
         let a = ramp(32, 16);
         let f = measure(&a, &a, usage(Class::Color, [true; 4]));
-        assert_eq!((f.psnr, f.flip), (None, Some(0.0)));
-        assert!(f.within(&Bounds {
-            flip: 0.0,
-            normal_degrees: 0.0
-        }));
+        assert_eq!((f.psnr, f.flip, f.error()), (None, Some(0.0), 0.0));
+    }
+
+    #[test]
+    fn alpha_a_slot_reads_is_judged_with_the_colour() {
+        let mut a = ramp(32, 32);
+        a.pixels_mut().for_each(|p| p[3] = 200);
+        let mut b = a.clone();
+        b.pixels_mut().for_each(|p| p[3] = 0);
+        assert!(measure(&a, &b, usage(Class::Color, [true; 4])).error() > 0.1);
+        let rgb = usage(Class::Color, [true, true, true, false]);
+        assert_eq!(measure(&a, &b, rgb).error(), 0.0, "alpha nobody reads");
     }
 
     #[test]
@@ -292,13 +308,17 @@ mod tests {
             "{a:?}"
         );
         assert_eq!(f.error(), a.mean);
-        assert!(!f.within(&Bounds {
+        let bounds = Bounds {
             flip: 1.0,
-            normal_degrees: 10.0
-        }));
-        assert!(f.within(&Bounds {
-            flip: 0.0,
-            normal_degrees: 46.0
-        }));
+            normal_degrees: 10.0,
+        };
+        assert_eq!(
+            (bounds.of(Class::Normal), bounds.of(Class::Data)),
+            (10.0, 1.0)
+        );
+        // A direction lost in delivery is the worst there is.
+        let lost = RgbaImage::from_pixel(8, 8, image::Rgba([127, 127, 127, 255]));
+        let lost = measure(&flat, &lost, usage(Class::Normal, [true; 4]));
+        assert_eq!(lost.normal_degrees.unwrap().mean, 180.0);
     }
 }

@@ -12,6 +12,7 @@ pub mod encode;
 pub mod judge;
 pub mod ktx2;
 pub mod resize;
+pub mod srgb;
 pub mod transcode;
 
 use crate::asset::{Asset, Image};

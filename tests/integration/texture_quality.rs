@@ -71,7 +71,8 @@ fn assert_entries_match_the_files(m: &Manifest, out: &Path, input: &Path) -> Vec
         // The fixtures are PNG in the same order, at sizes within the web budget.
         let source = texture::decode(&image_of(input, i), u32::MAX).unwrap();
         let decoded = texture::decode(&delivered, u32::MAX).unwrap();
-        assert_eq!((e.width, e.height), decoded.dimensions());
+        let (w, h) = decoded.dimensions();
+        assert_eq!((e.width, e.height), (Some(w), Some(h)));
         let measured = e.measured.as_ref().expect("re-encoded: measured");
         let channels: &[usize] = match class {
             Class::Color => &[0, 1, 2, 3],
@@ -94,7 +95,10 @@ fn assert_entries_match_the_files(m: &Manifest, out: &Path, input: &Path) -> Vec
             Some(e.encoding.as_str())
         );
         assert_eq!(e.within_bound, Some(true), "image {i}: {e:#?}");
-        assert!(measured.within(&BOUNDS), "image {i}: {measured:?}");
+        assert!(
+            measured.error() <= BOUNDS.of(class),
+            "image {i}: {measured:?}"
+        );
     }
     m.textures.clone()
 }
@@ -142,11 +146,10 @@ fn detail_in_every_class_is_judged_as_it_is_read() {
         "occlusion R, roughness G, metalness B"
     );
     for e in &entries {
-        let blocks = e.width.div_ceil(4) * e.height.div_ceil(4) * 16;
-        assert!(
-            e.gpu_bytes > u64::from(blocks),
-            "{e:#?}: level 0 and its mips"
-        );
+        // 512 px KTX2: 4x4 blocks of 16 bytes at every level from 512 to 1 px.
+        assert_eq!((e.width, e.mime_type.as_str()), (Some(512), "image/ktx2"));
+        let levels = (0..10).map(|l| (512u64 >> l).div_ceil(4).pow(2) * 16);
+        assert_eq!(e.gpu_bytes, Some(levels.sum()), "{e:#?}");
     }
     let shipped = m.lods[0].visual.unwrap();
     assert!(
@@ -172,8 +175,11 @@ fn a_bound_no_encoding_meets_is_named_in_a_warning() {
     // Every step of the colour ladder but ETC1S at its best, which cannot get that close.
     let tried: Vec<&str> = e.tried.iter().map(|t| t.encoding.as_str()).collect();
     assert_eq!(tried, ["etc1s q128", "uastc rdo 1", "uastc"]);
-    assert_eq!(e.encoding, "uastc", "the last, best step is delivered");
+    assert_eq!(e.encoding, "uastc", "the last step tried is delivered");
     let warning = m.warnings.iter().find(|w| w.code == "TEXTURE_OVER_BOUND");
     let warning = warning.expect("a warning names the texture");
-    assert!(warning.message.starts_with("image 0: uastc"), "{warning:?}");
+    assert!(
+        warning.message.starts_with("image 0: uastc,"),
+        "{warning:?}"
+    );
 }

@@ -1,5 +1,6 @@
 //! What the manifest says about each delivered texture (its `textures` list).
 
+use crate::asset::Image;
 use crate::texture::Class;
 use crate::texture::judge::Figures;
 use serde::{Deserialize, Serialize};
@@ -29,18 +30,18 @@ pub struct TextureEntry {
     /// How it was encoded: `unchanged` (delivered as it came), or `etc1s q128`, `uastc rdo 1`,
     /// `uastc`, `webp q80`, `webp lossless`, `jpeg q80`, `png`.
     pub encoding: String,
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
+    /// Width in pixels; `null` when its header is unreadable (AVIF, unknown formats).
+    pub width: Option<u32>,
+    /// Height in pixels; `null` with `width`.
+    pub height: Option<u32>,
     /// Bytes of the delivered file.
     pub bytes: u64,
     /// Bytes of the image as the upload held it.
     pub source_bytes: u64,
     /// Estimated GPU memory with a full mip chain, bytes: KTX2 as 4x4 blocks of 16 bytes
     /// (BC7 or ASTC, what a WebGL client transcodes to on desktop and current phones), other
-    /// formats as RGBA8.
-    pub gpu_bytes: u64,
+    /// formats as RGBA8; `null` without a size.
+    pub gpu_bytes: Option<u64>,
     /// Its error against the source after any resize, at full resolution; `null` when it is
     /// delivered unchanged.
     pub measured: Option<Figures>,
@@ -50,6 +51,35 @@ pub struct TextureEntry {
     /// Every encoding tried, the delivered one last (one entry for a fixed quality).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tried: Vec<Tried>,
+}
+
+impl TextureEntry {
+    /// The entry of `image` delivered as it came, `width` x `height` (`None`: unknown) in
+    /// `bytes`, `blocks` when a client keeps it block-compressed; the caller fills in what it
+    /// re-encoded and measured.
+    pub fn new(
+        image: &Image,
+        class: Option<Class>,
+        size: Option<(u32, u32)>,
+        bytes: u64,
+        blocks: bool,
+    ) -> TextureEntry {
+        TextureEntry {
+            image: 0,
+            name: image.name.clone(),
+            class,
+            mime_type: image.mime_type.clone(),
+            encoding: "unchanged".into(),
+            width: size.map(|s| s.0),
+            height: size.map(|s| s.1),
+            bytes,
+            source_bytes: image.data.len() as u64,
+            gpu_bytes: size.map(|(w, h)| gpu_bytes(w, h, blocks)),
+            measured: None,
+            within_bound: None,
+            tried: vec![],
+        }
+    }
 }
 
 /// Estimated GPU bytes of a `width` x `height` texture and its mip chain down to 1x1:

@@ -3,6 +3,7 @@
 use super::*;
 use crate::asset::Material;
 use crate::pipeline::test_meshes::{from_json, image, png};
+use crate::settings::TextureQuality;
 use crate::texture::basis;
 use ::ktx2::{Reader, SupercompressionScheme};
 use serde_json::{Map, Value, json};

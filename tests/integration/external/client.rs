@@ -99,8 +99,11 @@ fn assert_textures_judged(m: &Manifest, dir: &Path) {
             .measured
             .as_ref()
             .unwrap_or_else(|| panic!("{what}: measured"));
+        let image = format!("image {}", e.image);
         let named = m.warnings.iter().any(|w| {
-            w.code == "TEXTURE_OVER_BOUND" && w.message.starts_with(&format!("image {}", e.image))
+            w.code == "TEXTURE_OVER_BOUND"
+                && (w.message.starts_with(&format!("{image}:"))
+                    || w.message.starts_with(&format!("{image} (")))
         });
         assert!(
             e.within_bound == Some(true) || named,

@@ -1,0 +1,149 @@
+//! Choosing one image's encoding: each step of its [`ladder`] is encoded, decoded as a client
+//! decodes it, measured against the source fitted to the size budget, and the first within the
+//! bound of its class is kept (the last step tried when none is).
+
+use super::entry::{TextureEntry, Tried};
+use super::ladder::{Container, Made, ladder};
+use super::{Delivered, container_of, format_of};
+use crate::asset::Image;
+use crate::report::Warning;
+use crate::settings::{Delivery, TextureFormat, TextureQuality};
+use crate::texture::judge::{self, Bounds, Figures};
+use crate::texture::{self, Class, Usage};
+use image::RgbaImage;
+
+/// One image's delivery: its bytes when they change, its manifest entry (`image` is set by
+/// the caller, which knows the delivered order), and why it went unmeasured, if it did.
+pub struct Judged {
+    pub delivered: Option<Delivered>,
+    pub entry: TextureEntry,
+    pub unmeasured: Option<String>,
+}
+
+impl Judged {
+    /// `image` delivered as it came, sampled as `usage` says (`None`: by no material).
+    pub fn unchanged(image: &Image, usage: Option<Usage>) -> Judged {
+        let size = texture::dimensions(image).ok();
+        let ktx2 = format_of(image) == Some(TextureFormat::Ktx2);
+        let bytes = image.data.len() as u64;
+        let entry = TextureEntry::new(image, usage.map(|u| u.class), size, bytes, ktx2);
+        Judged {
+            delivered: None,
+            entry,
+            unmeasured: None,
+        }
+    }
+}
+
+/// Fits `image` to the size budget and encodes it as `d` says: with `--texture-quality auto`,
+/// the first encoding of its [`ladder`] whose measured error is within the bound (the last
+/// tried when none is; steps that cannot reach it are skipped); with a fixed quality, its one
+/// step, measured. `Err` says why the image could not be re-encoded.
+pub fn encode_one(image: &Image, usage: Usage, d: &Delivery) -> Result<Judged, String> {
+    let Some((container, rgba, must)) = container_of(image, usage.class, d)? else {
+        return Ok(Judged::unchanged(image, Some(usage)));
+    };
+    let bounds = Bounds {
+        flip: d.max_texture_error,
+        normal_degrees: d.max_normal_error,
+    };
+    let bound = bounds.of(usage.class);
+    let mut tried = vec![];
+    let mut last = None;
+    for choice in ladder(container, usage.class, d.texture_quality) {
+        if !choice.worth_trying(tried.last().map(|t: &Tried| t.error), bound) {
+            continue;
+        }
+        let made = choice.encode(&rgba, usage.class)?;
+        let figures = match measure(&made, &rgba, usage) {
+            Ok(f) => f,
+            // Delivered all the same: an encoding that must replace the original still does.
+            Err(e) => {
+                last = Some((made, Err(e)));
+                break;
+            }
+        };
+        let within = figures.error() <= bound;
+        tried.push(Tried {
+            encoding: made.label.clone(),
+            bytes: made.bytes.len() as u64,
+            error: figures.error(),
+        });
+        last = Some((made, Ok((figures, within))));
+        if within {
+            break;
+        }
+    }
+    let (made, measured) = last.expect("every ladder has a step");
+    // A re-encoding that would grow the texture keeps the original, unless it must replace it.
+    if !must && made.bytes.len() >= image.data.len() {
+        return Ok(Judged::unchanged(image, Some(usage)));
+    }
+    let size = Some(rgba.dimensions());
+    let bytes = made.bytes.len() as u64;
+    let blocks = container == Container::Ktx2;
+    let mut entry = TextureEntry::new(image, Some(usage.class), size, bytes, blocks);
+    entry.mime_type = made.mime.into();
+    entry.encoding.clone_from(&made.label);
+    entry.tried = tried;
+    let auto = d.texture_quality == TextureQuality::Auto;
+    let unmeasured = match measured {
+        Ok((figures, within)) => {
+            entry.measured = Some(figures);
+            entry.within_bound = auto.then_some(within);
+            None
+        }
+        Err(e) => Some(e),
+    };
+    Ok(Judged {
+        delivered: Some((made.bytes.into(), made.mime)),
+        entry,
+        unmeasured,
+    })
+}
+
+/// Decodes `made` as a client would and measures it against `source`.
+fn measure(made: &Made, source: &RgbaImage, usage: Usage) -> Result<Figures, String> {
+    let image = Image {
+        name: None,
+        mime_type: made.mime.into(),
+        data: made.bytes.as_slice().into(),
+        ext: Default::default(),
+    };
+    let side = source.width().max(source.height());
+    let decoded = texture::decode(&image, side)
+        .map_err(|e| format!("does not decode after encoding as {} ({e})", made.label))?;
+    if decoded.dimensions() != source.dimensions() {
+        return Err(format!(
+            "decodes to {:?} after encoding as {}, not {:?}",
+            decoded.dimensions(),
+            made.label,
+            source.dimensions()
+        ));
+    }
+    Ok(judge::measure(source, &decoded, usage))
+}
+
+/// The warning for a delivered image that no encoding tried brought within its bound.
+pub fn over_bound(e: &TextureEntry) -> Warning {
+    let name = e
+        .name
+        .as_ref()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
+    let unit = if e.class == Some(Class::Normal) {
+        "mean degrees"
+    } else {
+        "mean FLIP"
+    };
+    let error = e.tried.last().map_or(0.0, |t| t.error);
+    Warning::global(
+        "TEXTURE_OVER_BOUND",
+        format!(
+            "image {}{name}: {}, the last of {} encodings tried, still measures {error:.4} {unit}, over the bound",
+            e.image,
+            e.encoding,
+            e.tried.len()
+        ),
+    )
+}
