@@ -11,7 +11,7 @@
 //!
 //! [`encode()`] works on the prepared asset, one image per task on the rayon pool, UASTC levels
 //! split further into strips ([`basis`](crate::texture::basis)), each image's encoding chosen
-//! by [`choose`]. That pool is the process's one bounded CPU budget: under the worker, every
+//! by `choose`. That pool is the process's one bounded CPU budget: under the worker, every
 //! job's texture work shares the `--threads` pool. [`apply`] puts the
 //! results into each level's copy of the asset just before writing, between its two visual-QA
 //! renders: the first samples the source's images, the second the delivered ones.
