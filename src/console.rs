@@ -1,6 +1,7 @@
 //! What the binary prints: a progress bar on a terminal, and one-screen summaries.
 
 use crate::job::{InputReport, Manifest, Progress};
+use crate::pipeline::textures::TextureEntry;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -172,6 +173,7 @@ pub fn process_summary(m: &Manifest, dir: &Path) -> String {
                 .map_or_else(|| "any".to_string(), |p| format!("{p:.0}"))
         );
     }
+    s.push_str(&texture_table(&m.textures));
     if !m.warnings.is_empty() {
         let _ = writeln!(s, "\n  warnings:");
         for w in m.warnings.iter().take(8) {
@@ -188,6 +190,51 @@ pub fn process_summary(m: &Manifest, dir: &Path) -> String {
     s
 }
 
+/// The delivered textures with how each was encoded and what it measured; empty when every
+/// one ships as it came.
+fn texture_table(textures: &[TextureEntry]) -> String {
+    if textures.iter().all(|t| t.measured.is_none()) {
+        return String::new();
+    }
+    let mut s =
+        "\n  image  class   encoding        size         bytes     error        GPU\n".to_string();
+    for t in textures {
+        let class = t
+            .class
+            .map_or("-".into(), |c| format!("{c:?}").to_lowercase());
+        let dims = match (t.width, t.height) {
+            (Some(w), Some(h)) => format!("{w}x{h}"),
+            _ => "?".into(),
+        };
+        let error = t.measured.as_ref().map_or_else(String::new, |f| {
+            let unit = if f.normal_degrees.is_some() {
+                "deg"
+            } else {
+                "FLIP"
+            };
+            format!("{:.4} {unit}", f.error())
+        });
+        let over = if t.within_bound == Some(false) {
+            " over"
+        } else {
+            ""
+        };
+        let gpu = t.gpu_bytes.map_or("?".into(), size);
+        let _ = writeln!(
+            s,
+            "  {:<6} {:<7} {:<15} {:<10} {:>9} {:>14} {:>10}{over}",
+            t.image,
+            class,
+            t.encoding,
+            dims,
+            size(t.bytes),
+            error,
+            gpu
+        );
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +244,30 @@ mod tests {
         assert_eq!(grouped(1234567), "1,234,567");
         assert_eq!(grouped(12), "12");
         assert_eq!(size(3_773_916), "3.8 MB");
+    }
+
+    #[test]
+    fn textures_are_listed_only_when_some_were_judged() {
+        let image = crate::asset::Image {
+            name: None,
+            mime_type: "image/png".into(),
+            data: vec![0; 100].into(),
+            ext: Default::default(),
+        };
+        let class = Some(crate::texture::Class::Color);
+        let mut entry = TextureEntry::new(&image, class, Some((256, 256)), 100, false);
+        assert_eq!(texture_table(std::slice::from_ref(&entry)), "");
+        entry.encoding = "uastc rdo 1".into();
+        entry.measured = Some(crate::texture::judge::Figures {
+            psnr: Some(50.0),
+            flip: Some(0.0254),
+            normal_degrees: None,
+            channels: vec![],
+        });
+        entry.within_bound = Some(false);
+        let table = texture_table(&[entry]);
+        for part in ["color", "uastc rdo 1", "256x256", "0.0254 FLIP", "over"] {
+            assert!(table.contains(part), "{part} in {table}");
+        }
     }
 }
