@@ -33,18 +33,6 @@ fn image_of(path: &Path, i: usize) -> render_worker::asset::Image {
     }
 }
 
-/// PSNR over `channels` of two images, computed here on its own.
-fn psnr(a: &image::RgbaImage, b: &image::RgbaImage, channels: &[usize]) -> f64 {
-    let mut sum = 0.0;
-    for (p, q) in a.pixels().zip(b.pixels()) {
-        for &c in channels {
-            sum += (f64::from(p[c]) - f64::from(q[c])).powi(2);
-        }
-    }
-    let mse = sum / (a.pixels().len() * channels.len()) as f64;
-    10.0 * (255.0 * 255.0 / mse).log10()
-}
-
 /// Processes `b` as `name.glb` with `--profile web` and `extra`, rendered; returns the manifest
 /// and its folder.
 fn web(b: &Builder, name: &str, extra: &[&str], dir: &Path) -> (Manifest, std::path::PathBuf) {
@@ -79,7 +67,7 @@ fn assert_entries_match_the_files(m: &Manifest, out: &Path, input: &Path) -> Vec
             Class::Normal => &[0, 1, 2],
             Class::Data => &[0, 1, 2],
         };
-        let ours = psnr(&source, &decoded, channels);
+        let ours = check::psnr(source.as_raw(), decoded.as_raw(), channels);
         let theirs = f64::from(measured.psnr.expect("lossy"));
         assert!(
             (ours - theirs).abs() < 0.01,

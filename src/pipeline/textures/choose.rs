@@ -55,6 +55,11 @@ pub fn encode_one(image: &Image, usage: Usage, d: &Delivery) -> Result<Judged, S
             continue;
         }
         let made = choice.encode(&rgba, usage.class)?;
+        // Larger than the original, which it need not replace: the original ships, and every
+        // later step is larger still, so none is measured.
+        if !must && made.bytes.len() >= image.data.len() {
+            return Ok(Judged::unchanged(image, Some(usage)));
+        }
         let figures = match measure(&made, &rgba, usage) {
             Ok(f) => f,
             // Delivered all the same: an encoding that must replace the original still does.
@@ -75,10 +80,6 @@ pub fn encode_one(image: &Image, usage: Usage, d: &Delivery) -> Result<Judged, S
         }
     }
     let (made, measured) = last.expect("every ladder has a step");
-    // A re-encoding that would grow the texture keeps the original, unless it must replace it.
-    if !must && made.bytes.len() >= image.data.len() {
-        return Ok(Judged::unchanged(image, Some(usage)));
-    }
     let size = Some(rgba.dimensions());
     let bytes = made.bytes.len() as u64;
     let blocks = container == Container::Ktx2;

@@ -3,7 +3,7 @@
 //! decoded for the thumbnails and transcoded as the settings say; a texture that offers
 //! several images ends with one whenever images are converted.
 
-use super::textures::{SIZE, pixel, psnr, sphere_with_maps};
+use super::textures::{RGB, SIZE, pixel, sphere_with_maps};
 use crate::support::builder::{Builder, encode_png};
 use crate::support::{check, scenes, tools};
 use render_worker::asset::Asset;
@@ -151,7 +151,7 @@ fn ktx2_uploads_render_and_convert_as_asked() {
         let source: Vec<u8> = (0..SIZE * SIZE)
             .flat_map(|i| pixel(k, i % SIZE, i / SIZE))
             .collect();
-        let db = psnr(decoded.as_raw(), &source);
+        let db = check::psnr(decoded.as_raw(), &source, &RGB);
         let floor = if k == 0 { 28.0 } else { 36.0 };
         eprintln!("KTX2 map {k} as PNG: {db:.1} dB");
         assert!(db >= floor, "map {k}: {db:.1} dB < {floor}");

@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
 
+/// The colour channels, for [`check::psnr`].
+pub const RGB: [usize; 3] = [0, 1, 2];
+
 /// Side of the fixture textures, pixels.
 pub const SIZE: u32 = 64;
 
@@ -64,19 +67,6 @@ fn glb_json(bytes: &[u8]) -> (Value, usize) {
         serde_json::from_slice(&bytes[20..20 + len]).unwrap(),
         20 + len + 8,
     )
-}
-
-/// Peak signal-to-noise ratio of RGB over two RGBA8 images of the same size, dB.
-pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    let (mut sum, mut n) = (0.0, 0.0);
-    for (pa, pb) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
-        for k in 0..3 {
-            let d = f64::from(pa[k]) - f64::from(pb[k]);
-            sum += d * d;
-            n += 1.0;
-        }
-    }
-    10.0 * (255.0 * 255.0 / (sum / n).max(1e-9)).log10()
 }
 
 /// Runs three.js's transcoder over `glb`; returns its report lines and writes level-0 pixels
@@ -190,7 +180,7 @@ fn ktx2_textures_parse_and_transcode_close_to_their_source() {
         let source: Vec<u8> = (0..SIZE * SIZE)
             .flat_map(|i| pixel(kind, i % SIZE, i / SIZE))
             .collect();
-        let db = psnr(&decoded, &source);
+        let db = check::psnr(&decoded, &source, &RGB);
         // ETC1S trades quality for size; UASTC keeps data maps and normals close.
         let floor = if kind == 0 { 28.0 } else { 36.0 };
         eprintln!("image {image} (kind {kind}): {db:.1} dB");
@@ -391,7 +381,7 @@ fn webp_jpeg_and_png_reencode_only_where_smaller_and_stay_close() {
             if img.mime_type == "image/png" {
                 assert!(x == y, "{format} image {i}: PNG is lossless");
             } else {
-                let db = psnr(x.as_raw(), y.as_raw());
+                let db = check::psnr(x.as_raw(), y.as_raw(), &RGB);
                 let floor = if i == 4 { 28.0 } else { 30.0 };
                 assert!(db >= floor, "{format} q{quality} image {i}: {db:.1} dB");
             }

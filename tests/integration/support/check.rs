@@ -143,3 +143,17 @@ pub fn string_list(doc: &serde_json::Value, key: &str) -> Vec<String> {
         .map(|v| v.as_str().unwrap().to_string())
         .collect()
 }
+
+/// Peak signal-to-noise ratio over `channels` (0 = R .. 3 = A) of two RGBA8 pixel buffers of
+/// the same size, dB (capped near 90 dB when they are equal).
+pub fn psnr(a: &[u8], b: &[u8], channels: &[usize]) -> f64 {
+    let (mut sum, mut n) = (0.0, 0.0);
+    for (pa, pb) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
+        for &k in channels {
+            let d = f64::from(pa[k]) - f64::from(pb[k]);
+            sum += d * d;
+            n += 1.0;
+        }
+    }
+    10.0 * (255.0 * 255.0 / (sum / n).max(1e-9)).log10()
+}
