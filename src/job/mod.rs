@@ -21,14 +21,15 @@ pub use manifest::{
 
 use crate::asset::Asset;
 use crate::error::{Error, Result};
-use crate::pipeline::{self, textures::Encoded};
+use crate::pipeline::{
+    self,
+    textures::{Plan, Planner},
+};
 use crate::render::{LazyRenderer, Renderer};
 use crate::report::{StageReport, Timings, Warning};
-use crate::settings::{Delivery, Settings};
+use crate::settings::Settings;
 use crate::storage::{OutputSink, fs::StagedDir};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Receives progress events; the CLI draws a bar from them. Calls may come from any thread.
@@ -100,9 +101,10 @@ impl Steps<'_> {
 ///
 /// `renderer` is required when rendering; it is created (if lazy) only after the input has
 /// been read, so bad input is refused first. `progress` may cancel the job between steps.
-/// With a budget (`settings.budget`), settings are first searched until LOD 0 fits (see
-/// `budget`): the input is read, rendered and prepared once, each attempt builds LOD 0
-/// alone, and textures are encoded once per size tried; the manifest records the search.
+/// Textures are planned first (see `pipeline::textures::Planner`) and encoded as planned.
+/// With a budget (`settings.budget`), settings and plan are first searched until LOD 0 fits
+/// (see `budget`): the input is read, rendered and prepared once, each attempt builds LOD 0
+/// alone, and each image is encoded in full once per pick tried; the manifest records it.
 pub fn run(
     input: Input,
     sink: &dyn OutputSink,
@@ -146,17 +148,17 @@ pub fn run(
         timings: &timings,
         progress,
     };
-    let encoded = TextureSizes::default();
-    let (chosen, budget_report) = if settings.budget.is_set() {
-        let fit = || fit_budget(&levels, &encoded, settings);
-        let (s, r) = steps.run("fitting the budget", None, fit)?;
-        (s, Some(r))
+    let byte_budget = settings.budget.max_bytes.is_some();
+    let planner = Planner::new(&asset, &settings.delivery, byte_budget, &timings);
+    let (chosen, plan, budget_report) = if settings.budget.is_set() {
+        let fit = || fit_budget(&levels, &planner, settings);
+        let (s, plan, r) = steps.run("fitting the budget", None, fit)?;
+        (s, plan, Some(r))
     } else {
-        (settings.clone(), None)
+        let plan = planner.auto();
+        (settings.clone(), plan, None)
     };
-    let textures = steps.run("textures", None, || {
-        Ok(encoded.get(&asset, &chosen.delivery, &timings))
-    })?;
+    let textures = steps.run("textures", Some("textures"), || Ok(planner.encode(&plan)))?;
     let written = steps.run("building LODs", None, || {
         let out = levels::Output {
             textures: &textures.0,
@@ -212,16 +214,17 @@ fn prepare(asset: &mut Asset, settings: &Settings, timings: &Timings) -> Result<
     Ok(reports)
 }
 
-/// Searches the settings under which LOD 0 fits the budget: each attempt builds LOD 0 alone
-/// into memory (see [`budget::fit`]).
+/// Searches the settings and texture plan under which LOD 0 fits the budget: each attempt
+/// builds LOD 0 alone into memory (see [`budget::fit`]), its textures encoded as the plan
+/// says (each pick once per job).
 fn fit_budget(
     levels: &levels::Levels<'_>,
-    encoded: &TextureSizes,
+    planner: &Planner<'_>,
     settings: &Settings,
-) -> Result<(Settings, BudgetReport)> {
-    let mut attempt = |s: &Settings| -> Result<budget::Measured> {
+) -> Result<(Settings, Plan, BudgetReport)> {
+    let mut attempt = |s: &Settings, plan: &Plan| -> Result<budget::Measured> {
         checkpoint(levels.progress)?;
-        let textures = encoded.get(levels.asset, &s.delivery, levels.timings);
+        let textures = levels.timings.time("textures", || planner.encode(plan));
         let first = Settings {
             lods: s.lods[..1].to_vec(),
             max_visual_error: None,
@@ -241,33 +244,10 @@ fn fit_budget(
         Ok(budget::Measured {
             triangles: lod0.triangles,
             bytes: lod0.bytes,
+            texture_bytes: planner.planned_bytes(&textures.0),
         })
     };
-    budget::fit(settings, !levels.asset.images.is_empty(), &mut attempt)
-}
-
-/// Encoded textures and the warnings about images left as they were.
-type EncodedTextures = Arc<(Encoded, Vec<Warning>)>;
-
-/// A job's encoded textures per largest texture side: the budget search tries several sizes,
-/// and the real run reuses the one it chose.
-#[derive(Default)]
-struct TextureSizes {
-    by_size: Mutex<HashMap<u32, EncodedTextures>>,
-}
-
-impl TextureSizes {
-    /// The textures of `asset` encoded as `delivery` says, encoding them on first use.
-    fn get(&self, asset: &Asset, delivery: &Delivery, timings: &Timings) -> EncodedTextures {
-        let key = delivery.max_texture_size;
-        if let Some(found) = self.by_size.lock().expect("texture sizes").get(&key) {
-            return Arc::clone(found);
-        }
-        let made =
-            Arc::new(timings.time("textures", || pipeline::textures::encode(asset, delivery)));
-        let mut map = self.by_size.lock().expect("texture sizes");
-        Arc::clone(map.entry(key).or_insert(made))
-    }
+    budget::fit(settings, planner, &mut attempt)
 }
 
 /// Refuses a model whose materials sample more UV sets than the profile's platform reads.

@@ -21,8 +21,8 @@
 //! 11. visual QA against the source's renders, then [`textures::apply`]: the encoded images
 //!     replace the originals (QA samples the originals), then the encoders and the store.
 //!
-//! Once per job, between preparation and the chain: [`textures::encode`] fits every image to
-//! the size budget and encodes it as asked.
+//! Once per job, between preparation and the chain: a [`textures::Planner`] fits every image
+//! to the size budget and encodes it as asked ([`textures::encode`] without a byte budget).
 //!
 //! Welding comes first because simplification and optimization work on shared vertices;
 //! pruning comes before simplification so unused streams do not weigh in the error;

@@ -9,27 +9,33 @@
 //! the one already in the delivered format is kept, else the best source (PNG or JPEG, then
 //! WebP, then KTX2); the others are dropped, so no file carries a texture twice.
 //!
-//! [`encode()`] works on the prepared asset, one image per task on the rayon pool, UASTC levels
-//! split further into strips ([`basis`](crate::texture::basis)), each image's encoding chosen
-//! by `choose`. That pool is the process's one bounded CPU budget: under the worker, every
-//! job's texture work shares the `--threads` pool. [`apply`] puts the
-//! results into each level's copy of the asset just before writing, between its two visual-QA
-//! renders: the first samples the source's images, the second the delivered ones.
+//! A job's texture work goes through a [`Planner`] on the prepared asset: probes predict each
+//! image's encodings and sizes, a plan picks one per image (`auto`'s starting step, or the
+//! budget search's trade of resolution and quality), and each pick is encoded once, `choose`
+//! climbing from it when it measures over the bound. Images are encoded one per task on the
+//! rayon pool, UASTC levels split further into strips ([`basis`](crate::texture::basis)).
+//! [`encode()`] is all of it without a budget. That pool is the process's one bounded CPU
+//! budget: under the worker, every job's texture work shares the `--threads` pool. [`apply`]
+//! puts the results into each level's copy of the asset just before writing, between its two
+//! visual-QA renders: the first samples the source's images, the second the delivered ones.
 
 use crate::asset::{Asset, Image, Texture};
 use crate::report::Warning;
 use crate::settings::{Delivery, TextureFormat};
-use crate::texture::{self, Class, encode, ktx2, resize, usage_of};
-use choose::{Judged, encode_one, over_bound};
+use crate::texture::{self, Class, encode, ktx2, resize};
+use choose::{Judged, over_bound};
 pub use entry::TextureEntry;
 use image::RgbaImage;
 use ladder::Container;
-use rayon::prelude::*;
+pub use planner::{Pick, Plan, PlannedTexture, Planner};
 use std::sync::Arc;
 
 mod choose;
 mod entry;
 mod ladder;
+mod plan;
+mod planner;
+mod probe;
 
 /// Texture extensions that supply an image, with the MIME type each carries.
 const IMAGE_EXTENSIONS: [(&str, &str); 3] = [
@@ -57,6 +63,18 @@ impl Encoded {
     /// with its delivered textures than with the source's.
     pub fn changes_images(&self) -> bool {
         self.images.iter().any(Option::is_some) || self.dropped.contains(&true)
+    }
+
+    /// Per image of the asset: the bytes it is delivered in (0 when dropped).
+    pub fn delivered_bytes(&self, asset: &Asset) -> Vec<u64> {
+        let sizes = asset.images.iter().zip(&self.images).zip(&self.dropped);
+        sizes
+            .map(|((image, e), &dropped)| match e {
+                _ if dropped => 0,
+                Some((bytes, _)) => bytes.len() as u64,
+                None => image.data.len() as u64,
+            })
+            .collect()
     }
 
     /// The manifest's entry of every delivered image, in the delivered order.
@@ -121,25 +139,27 @@ fn dropped_images(asset: &Asset, d: &Delivery) -> Vec<bool> {
     (0..n).map(|i| used[i] && !kept[i]).collect()
 }
 
-/// Fits and encodes every image of `asset` as `delivery` says; returns the results and
-/// warnings about images left as they were or over the bound of `--texture-quality auto`.
+/// Fits and encodes every image of `asset` as `delivery` says, with no byte budget (see
+/// [`Planner::auto`]); returns the results and warnings about images left as they were or
+/// over the bound of `--texture-quality auto`.
 pub fn encode(asset: &Asset, delivery: &Delivery) -> (Encoded, Vec<Warning>) {
-    let usages = usage_of(asset);
-    let dropped = dropped_images(asset, delivery);
-    let results: Vec<Result<Judged, String>> = asset
-        .images
-        .par_iter()
-        .zip(&usages)
-        .zip(&dropped)
-        .map(|((image, &usage), &dropped)| match usage {
-            Some(usage) if !dropped => encode_one(image, usage, delivery),
-            _ => Ok(Judged::unchanged(image, usage)),
-        })
-        .collect();
+    let timings = crate::report::Timings::default();
+    let planner = Planner::new(asset, delivery, false, &timings);
+    planner.encode(&planner.auto())
+}
+
+/// Puts per-image `results` (each with whether the budget search chose it) together into
+/// what [`apply`] takes and the manifest's entries, with the warnings.
+fn assemble(
+    asset: &Asset,
+    usages: &[Option<texture::Usage>],
+    dropped: Vec<bool>,
+    results: Vec<(Result<Judged, String>, bool)>,
+) -> (Encoded, Vec<Warning>) {
     let mut warnings = vec![];
     let mut images = vec![];
     let mut entries = vec![];
-    for (i, result) in results.into_iter().enumerate() {
+    for (i, (result, budgeted)) in results.into_iter().enumerate() {
         let (judged, failed) = match result {
             Ok(judged) => (judged, None),
             Err(e) => (Judged::unchanged(&asset.images[i], usages[i]), Some(e)),
@@ -162,7 +182,7 @@ pub fn encode(asset: &Asset, delivery: &Delivery) -> (Encoded, Vec<Warning>) {
             warnings.push(Warning::global("TEXTURE_NOT_MEASURED", message));
         }
         if entry.within_bound == Some(false) {
-            warnings.push(over_bound(&entry));
+            warnings.push(over_bound(&entry, budgeted));
         }
         entries.push(entry);
     }
@@ -174,15 +194,15 @@ pub fn encode(asset: &Asset, delivery: &Delivery) -> (Encoded, Vec<Warning>) {
     (encoded, warnings)
 }
 
+/// An image fitted to a size budget, ready to encode: its container, its pixels at the
+/// delivered size, and whether a re-encoding must replace the original (see [`container_of`]).
+type Fitted = (Container, RgbaImage, bool);
+
 /// The container `image` is delivered in under `d`, or `None` when it passes through as it
 /// came (AVIF, unknown formats, and images already as delivered and within the size budget;
 /// KTX2 and WebP are not re-encoded then, since every pass loses detail, nor is anything under
 /// `keep`). `rgba` is the image fitted to the size budget, decoded when needed.
-fn container_of(
-    image: &Image,
-    class: Class,
-    d: &Delivery,
-) -> Result<Option<(Container, RgbaImage, bool)>, String> {
+fn container_of(image: &Image, class: Class, d: &Delivery) -> Result<Option<Fitted>, String> {
     let Some(input) = format_of(image) else {
         return Ok(None);
     };

@@ -1,10 +1,10 @@
-//! Choosing one image's encoding: each step of its [`ladder`] is encoded, decoded as a client
+//! Choosing one image's encoding: each step of its ladder tried is encoded, decoded as a client
 //! decodes it, measured against the source fitted to the size budget, and the first within the
 //! bound of its class is kept (the last step tried when none is).
 
 use super::entry::{TextureEntry, Tried};
-use super::ladder::{Container, Made, ladder};
-use super::{Delivered, container_of, format_of};
+use super::ladder::{Choice, Container, Made};
+use super::{Delivered, Fitted, format_of};
 use crate::asset::Image;
 use crate::report::Warning;
 use crate::settings::{Delivery, TextureFormat, TextureQuality};
@@ -12,8 +12,9 @@ use crate::texture::judge::{self, Bounds, Figures};
 use crate::texture::{self, Class, Usage};
 use image::RgbaImage;
 
-/// One image's delivery: its bytes when they change, its manifest entry (`image` is set by
+/// One image's delivery (shared by every attempt of the budget search that picks it): its bytes when they change, its manifest entry (`image` is set by
 /// the caller, which knows the delivered order), and why it went unmeasured, if it did.
+#[derive(Clone)]
 pub struct Judged {
     pub delivered: Option<Delivered>,
     pub entry: TextureEntry,
@@ -35,22 +36,31 @@ impl Judged {
     }
 }
 
-/// Fits `image` to the size budget and encodes it as `d` says: with `--texture-quality auto`,
-/// the first encoding of its [`ladder`] whose measured error is within the bound (the last
-/// tried when none is; steps that cannot reach it are skipped); with a fixed quality, its one
-/// step, measured. `Err` says why the image could not be re-encoded.
-pub fn encode_one(image: &Image, usage: Usage, d: &Delivery) -> Result<Judged, String> {
-    let Some((container, rgba, must)) = container_of(image, usage.class, d)? else {
-        return Ok(Judged::unchanged(image, Some(usage)));
-    };
+/// Encodes `image`, fitted as `fitted` says (see `container_of`), with the first of `steps`
+/// (a tail of its ladder) whose measured error is within the bound, the last tried when none
+/// is (steps that cannot reach it are skipped): with `--texture-quality auto`, steps from
+/// the one probes predicted on; with a fixed quality or a pick of the budget search, one step,
+/// measured. `probed` are the steps probes ruled out, recorded first. `Err` says why the
+/// image could not be re-encoded.
+///
+/// Precondition: `steps` is not empty.
+pub fn encode_one(
+    image: &Image,
+    usage: Usage,
+    d: &Delivery,
+    fitted: Fitted,
+    steps: &[Choice],
+    probed: Vec<Tried>,
+) -> Result<Judged, String> {
+    let (container, rgba, must) = fitted;
     let bounds = Bounds {
         flip: d.max_texture_error,
         normal_degrees: d.max_normal_error,
     };
     let bound = bounds.of(usage.class);
-    let mut tried = vec![];
+    let mut tried = probed;
     let mut last = None;
-    for choice in ladder(container, usage.class, d.texture_quality) {
+    for &choice in steps {
         if !choice.worth_trying(tried.last().map(|t: &Tried| t.error), bound) {
             continue;
         }
@@ -73,13 +83,14 @@ pub fn encode_one(image: &Image, usage: Usage, d: &Delivery) -> Result<Judged, S
             encoding: made.label.clone(),
             bytes: made.bytes.len() as u64,
             error: figures.error(),
+            probed: false,
         });
         last = Some((made, Ok((figures, within))));
         if within {
             break;
         }
     }
-    let (made, measured) = last.expect("every ladder has a step");
+    let (made, measured) = last.expect("at least one step");
     let size = Some(rgba.dimensions());
     let bytes = made.bytes.len() as u64;
     let blocks = container == Container::Ktx2;
@@ -105,28 +116,33 @@ pub fn encode_one(image: &Image, usage: Usage, d: &Delivery) -> Result<Judged, S
 
 /// Decodes `made` as a client would and measures it against `source`.
 fn measure(made: &Made, source: &RgbaImage, usage: Usage) -> Result<Figures, String> {
+    let decoded = decoded(made, source.dimensions())?;
+    Ok(judge::measure(source, &decoded, usage))
+}
+
+/// `made` decoded as a client would, checked to be `size` (width, height) pixels.
+pub fn decoded(made: &Made, size: (u32, u32)) -> Result<RgbaImage, String> {
     let image = Image {
         name: None,
         mime_type: made.mime.into(),
         data: made.bytes.as_slice().into(),
         ext: Default::default(),
     };
-    let side = source.width().max(source.height());
-    let decoded = texture::decode(&image, side)
+    let decoded = texture::decode(&image, size.0.max(size.1))
         .map_err(|e| format!("does not decode after encoding as {} ({e})", made.label))?;
-    if decoded.dimensions() != source.dimensions() {
+    if decoded.dimensions() != size {
         return Err(format!(
-            "decodes to {:?} after encoding as {}, not {:?}",
+            "decodes to {:?} after encoding as {}, not {size:?}",
             decoded.dimensions(),
             made.label,
-            source.dimensions()
         ));
     }
-    Ok(judge::measure(source, &decoded, usage))
+    Ok(decoded)
 }
 
-/// The warning for a delivered image that no encoding tried brought within its bound.
-pub fn over_bound(e: &TextureEntry) -> Warning {
+/// The warning for a delivered image that no encoding tried brought within its bound, or
+/// (`budgeted`) that the byte budget took over it.
+pub fn over_bound(e: &TextureEntry, budgeted: bool) -> Warning {
     let name = e
         .name
         .as_ref()
@@ -138,13 +154,17 @@ pub fn over_bound(e: &TextureEntry) -> Warning {
         "mean FLIP"
     };
     let error = e.tried.last().map_or(0.0, |t| t.error);
-    Warning::global(
-        "TEXTURE_OVER_BOUND",
+    let (image, encoding) = (e.image, &e.encoding);
+    let message = if budgeted {
         format!(
-            "image {}{name}: {}, the last of {} encodings tried, still measures {error:.4} {unit}, over the bound",
-            e.image,
-            e.encoding,
-            e.tried.len()
-        ),
-    )
+            "image {image}{name}: {encoding} at {} px, what the byte budget left room for, measures {error:.4} {unit}, over the bound",
+            e.width.max(e.height).unwrap_or(0)
+        )
+    } else {
+        format!(
+            "image {image}{name}: {encoding}, the last of {} encodings tried, still measures {error:.4} {unit}, over the bound",
+            e.tried.iter().filter(|t| !t.probed).count()
+        )
+    };
+    Warning::global("TEXTURE_OVER_BOUND", message)
 }

@@ -5,15 +5,20 @@ use crate::texture::Class;
 use crate::texture::judge::Figures;
 use serde::{Deserialize, Serialize};
 
-/// One attempt of `--texture-quality auto`.
+/// One attempt of `--texture-quality auto`: an encoding made in full, or a step ruled out by
+/// its probe (`probed`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tried {
     /// The encoding, as [`TextureEntry::encoding`] names it.
     pub encoding: String,
-    /// Bytes of the file it made.
+    /// Bytes of the file it made (predicted, for a probe).
     pub bytes: u64,
-    /// Its measured error: mean FLIP, or mean degrees for a normal map.
+    /// Its measured error: mean FLIP, or mean degrees for a normal map (on the probe's sample
+    /// of the image, for a probe).
     pub error: f32,
+    /// True when only a probe measured it: predicted over the bound, never encoded in full.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub probed: bool,
 }
 
 /// One image as every level delivers it.
@@ -48,7 +53,8 @@ pub struct TextureEntry {
     /// `--texture-quality auto`: whether `measured` is within the bound of its class; `null`
     /// for a fixed quality or an unchanged image.
     pub within_bound: Option<bool>,
-    /// Every encoding tried, the delivered one last (one entry for a fixed quality).
+    /// Every encoding tried, probes that ruled steps out first, the delivered one last (one
+    /// entry for a fixed quality).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tried: Vec<Tried>,
 }

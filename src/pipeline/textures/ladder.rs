@@ -3,10 +3,12 @@
 //! bound (see the parent module).
 //!
 //! KTX2 colour and data maps start at ETC1S (basisu's default quality), then ETC1S at its
-//! highest quality, then UASTC with RDO (lambda 1, gltfpack's default), then UASTC without RDO;
+//! highest quality, then UASTC with RDO (lambda 1, basisu's default; gltfpack 1.2's `-tq 8`
+//! uses 0.4), then UASTC without RDO;
 //! KTX2 normal maps start at UASTC with RDO, as ETC1S cannot hold two independent channels.
 //! WebP and JPEG climb through [`LOSSY_STEPS`], normal maps from [`encode::NORMAL_QUALITY`].
-//! A fixed `--texture-quality N` is one step: today's choice for the class.
+//! A fixed `--texture-quality N` is one step: today's choice for the class. Which step `auto`
+//! starts at is for probes to say (see `planner`).
 
 use crate::settings::TextureQuality;
 use crate::texture::{Class, basis, encode, ktx2};
@@ -14,7 +16,7 @@ use image::RgbaImage;
 
 /// Qualities `auto` tries for lossy WebP and JPEG, in order.
 pub const LOSSY_STEPS: [u8; 4] = [70, 80, 90, 95];
-/// UASTC rate-distortion lambda of the RDO steps (gltfpack's default).
+/// UASTC rate-distortion lambda of the RDO steps (basisu's default).
 const UASTC_RDO: f32 = 1.0;
 /// Most that ETC1S at its highest quality lowered the error of the default quality in the
 /// corpus study (0-18 %, see the README), with a margin: an image further over its bound than
@@ -110,7 +112,7 @@ impl Choice {
     }
 
     /// The manifest's name for this choice.
-    fn label(self) -> String {
+    pub fn label(self) -> String {
         match self {
             Choice::Etc1s(q) => format!("etc1s q{q}"),
             Choice::Uastc(Some(rdo)) => format!("uastc rdo {rdo}"),

@@ -343,3 +343,97 @@ fn every_level_shares_the_encoded_bytes() {
     assert!(!Arc::ptr_eq(&a.images[0].data, &asset.images[0].data));
     assert!(Arc::ptr_eq(&a.images[0].data, &b.images[0].data));
 }
+
+/// A smooth gradient, opaque: what ETC1S shows blocky and halving barely changes.
+fn smooth(x: u32, y: u32) -> [u8; 4] {
+    [(x / 2) as u8, (y / 2) as u8, 128, 255]
+}
+
+#[test]
+fn probes_predict_the_full_encodings_bytes() {
+    let asset = textured(vec![png(512, 512, busy)], &["baseColorTexture"]);
+    let timings = crate::report::Timings::default();
+    let planner = Planner::new(&asset, &delivery(TextureFormat::Ktx2, 2048), true, &timings);
+    let plan = planner.auto();
+    let (encoded, _) = planner.encode(&plan);
+    let actual = planner.planned_bytes(&encoded);
+    let ratio = plan.predicted as f64 / actual as f64;
+    assert!(
+        (0.7..1.4).contains(&ratio),
+        "{} vs {actual}",
+        plan.predicted
+    );
+}
+
+#[test]
+fn a_byte_budget_trades_resolution_and_quality_by_predicted_error_per_byte() {
+    let asset = textured(
+        vec![png(512, 512, busy), png(512, 512, smooth)],
+        &["baseColorTexture", "emissiveTexture"],
+    );
+    let timings = crate::report::Timings::default();
+    let planner = Planner::new(&asset, &delivery(TextureFormat::Ktx2, 2048), true, &timings);
+    let auto = planner.auto();
+    assert_eq!(planner.within(auto.predicted), auto, "what fits stands");
+    let tight = planner.within(auto.predicted / 3);
+    assert!(
+        tight.predicted <= auto.predicted / 3,
+        "{tight:?} vs {auto:?}"
+    );
+    let picks: Vec<Pick> = tight.picks.iter().map(|p| p.expect("planned")).collect();
+    assert!(
+        picks.iter().all(|p| !p.climb),
+        "budget picks are delivered as picked"
+    );
+    // The smooth gradient loses least when halved: it gives way first.
+    assert!(picks[1].side < 512, "{picks:?}");
+    let (encoded, warnings) = planner.encode(&tight);
+    let sides: Vec<Option<u32>> = encoded.entries().iter().map(|e| e.width).collect();
+    assert_eq!(
+        sides,
+        picks
+            .iter()
+            .map(|p| Some(p.side.min(512)))
+            .collect::<Vec<_>>()
+    );
+    let actual = planner.planned_bytes(&encoded);
+    assert!(actual < planner.planned_bytes(&planner.encode(&auto).0));
+    // An image the budget took over its bound is named, and the budget with it.
+    for w in warnings.iter().filter(|w| w.code == "TEXTURE_OVER_BOUND") {
+        assert!(w.message.contains("byte budget"), "{w:?}");
+    }
+    // A fixed quality has one step: only its size gives way.
+    let fixed = Delivery {
+        texture_quality: TextureQuality::Fixed(80),
+        ..delivery(TextureFormat::Ktx2, 2048)
+    };
+    let planner = Planner::new(&asset, &fixed, true, &timings);
+    let tight = planner.within(planner.auto().predicted / 3);
+    assert!(
+        tight.picks.iter().flatten().all(|p| p.step == 0),
+        "{tight:?}"
+    );
+}
+
+#[test]
+fn a_byte_budget_resizes_images_that_would_ship_as_uploaded() {
+    let asset = textured(vec![png(512, 512, busy)], &["baseColorTexture"]);
+    let keep = delivery(TextureFormat::Keep, 2048);
+    let timings = crate::report::Timings::default();
+    // Without a byte budget nothing is planned for it: it ships as uploaded, undecoded.
+    let free = Planner::new(&asset, &keep, false, &timings);
+    assert_eq!(free.auto().picks, [None]);
+    let planner = Planner::new(&asset, &keep, true, &timings);
+    // Room for everything: as uploaded, its bytes exactly.
+    let auto = planner.within(u64::MAX);
+    assert_eq!(auto.predicted, asset.images[0].data.len() as u64);
+    assert_eq!(planner.encode(&auto).0.entries()[0].encoding, "unchanged");
+    let tight = planner.within(auto.predicted / 2);
+    let (encoded, _) = planner.encode(&tight);
+    let e = &encoded.entries()[0];
+    assert!(
+        e.width.unwrap() < 512 && e.mime_type == "image/png",
+        "{e:#?}"
+    );
+    assert!(e.bytes < auto.predicted, "{e:#?}");
+}
