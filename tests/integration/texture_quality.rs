@@ -160,11 +160,10 @@ fn a_bound_no_encoding_meets_is_named_in_a_warning() {
     let (m, _) = check::process(&input, &dir.path().join("out"), &args);
     let e = &m.textures[0];
     assert_eq!(e.within_bound, Some(false));
-    // Every step of the colour ladder, measured by its probe or in full: the probes rule out
-    // the steps below the one they predict best, which is encoded in full.
+    // Every step of the colour ladder but ETC1S at its best, which cannot get that close (a
+    // 256 px map is too small to sample: it climbs in full).
     let tried: Vec<&str> = e.tried.iter().map(|t| t.encoding.as_str()).collect();
-    assert_eq!(tried, ["etc1s q128", "etc1s q255", "uastc rdo 1", "uastc"]);
-    assert!(e.tried[..2].iter().all(|t| t.probed), "{e:#?}");
+    assert_eq!(tried, ["etc1s q128", "uastc rdo 1", "uastc"]);
     assert_eq!(e.encoding, "uastc", "the last step tried is delivered");
     let warning = m.warnings.iter().find(|w| w.code == "TEXTURE_OVER_BOUND");
     let warning = warning.expect("a warning names the texture");

@@ -25,9 +25,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// A probe of a sample within this fraction of the bound counts as within it: a sample is not
-/// the image, and a start too low costs a second full encoding. (A probe of a whole image is
-/// exact at its size: its bound is the bound.)
+/// A probe within this fraction of the bound counts as within it: a sample is not the image,
+/// and a start too low costs a second full encoding.
 const PROBE_MARGIN: f32 = 0.9;
 /// Halvings of the largest size the budget search may deliver an image at.
 const HALVINGS: u32 = 2;
@@ -51,8 +50,8 @@ pub struct Pick {
 pub struct Plan {
     /// Per image of the asset.
     pub picks: Vec<Option<Pick>>,
-    /// Predicted bytes of the planned images, all together (0 from [`Planner::auto`] when no
-    /// image has a ladder to probe).
+    /// Predicted bytes of the planned images, all together (0 from [`Planner::auto`], which
+    /// predicts no bytes).
     pub predicted: u64,
 }
 
@@ -109,20 +108,16 @@ impl Candidate {
     }
 
     /// The step to start at without a budget: the first predicted within `bound`, else
-    /// the one predicted best (a fixed quality has one).
+    /// the one predicted best (a fixed quality has one). An image too small to sample starts
+    /// at the bottom: its probe would be its full encoding, so the climb itself is cheapest.
     fn start(&self, bound: f32) -> Result<usize, String> {
         let mut best = (f32::INFINITY, self.ladder.len() - 1);
-        if self.ladder.len() == 1 || self.fitted.is_none() {
+        if self.ladder.len() == 1 || self.fitted.is_none() || self.sample.is_whole() {
             return Ok(0);
         }
         for step in 0..self.ladder.len() {
             let error = self.probe(0, step)?.error;
-            let margin = if self.sample.is_whole() {
-                1.0
-            } else {
-                PROBE_MARGIN
-            };
-            if error <= bound * margin {
+            if error <= bound * PROBE_MARGIN {
                 return Ok(step);
             }
             if error < best.0 {
@@ -281,8 +276,7 @@ impl<'a> Planner<'a> {
             .time("texture_probes", || self.auto_untimed(false))
     }
 
-    /// [`Planner::auto`], with every pick's bytes predicted when `predict` (a fixed quality's
-    /// one step is otherwise never probed).
+    /// [`Planner::auto`], with every pick's bytes predicted when `predict`.
     fn auto_untimed(&self, predict: bool) -> Plan {
         let picks: Vec<Option<(Pick, u64)>> = (0..self.asset.images.len())
             .into_par_iter()
@@ -292,18 +286,22 @@ impl<'a> Planner<'a> {
                 };
                 // A probe that fails leaves the ladder to the full encoding, from its start.
                 let step = c.start(self.bound(c.usage)).unwrap_or(0);
-                let probed = predict || c.ladder.len() > 1;
-                let bytes = probed.then(|| c.probe(0, step).map_or(0, |p| p.bytes));
-                let bytes = bytes.unwrap_or(0);
                 let climb = self.delivery.texture_quality == TextureQuality::Auto;
-                Some((
-                    Pick {
-                        side: c.sizes[0].0,
-                        step,
-                        climb,
+                let pick = Pick {
+                    side: c.sizes[0].0,
+                    step,
+                    climb,
+                };
+                let bytes = match (predict, c.sample.is_whole()) {
+                    // Too small to sample: its full encoding is the prediction, and is kept.
+                    (true, true) => match &*self.encode_pick(i, pick) {
+                        Ok(judged) => judged.entry.bytes,
+                        Err(_) => self.asset.images[i].data.len() as u64,
                     },
-                    bytes,
-                ))
+                    (true, false) => c.probe(0, step).map_or(0, |p| p.bytes),
+                    (false, _) => 0,
+                };
+                Some((pick, bytes))
             })
             .collect();
         Plan {

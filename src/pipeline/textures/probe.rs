@@ -106,8 +106,7 @@ impl Sample {
         })
     }
 
-    /// Whether the image was too small to sample and is probed whole: its probes at its
-    /// own size are exact.
+    /// Whether the image was too small to sample and is probed whole.
     pub fn is_whole(&self) -> bool {
         self.mosaic.dimensions() == self.full
     }

@@ -354,7 +354,9 @@ fn probes_predict_the_full_encodings_bytes() {
     let asset = textured(vec![png(512, 512, busy)], &["baseColorTexture"]);
     let timings = crate::report::Timings::default();
     let planner = Planner::new(&asset, &delivery(TextureFormat::Ktx2, 2048), true, &timings);
-    let plan = planner.auto();
+    // Room for everything: the unconstrained plan, with its bytes predicted.
+    let plan = planner.within(u64::MAX);
+    assert_eq!(plan.picks, planner.auto().picks);
     let (encoded, _) = planner.encode(&plan);
     let actual = planner.planned_bytes(&encoded);
     let ratio = plan.predicted as f64 / actual as f64;
@@ -373,7 +375,7 @@ fn a_byte_budget_trades_resolution_and_quality_by_predicted_error_per_byte() {
     );
     let timings = crate::report::Timings::default();
     let planner = Planner::new(&asset, &delivery(TextureFormat::Ktx2, 2048), true, &timings);
-    let auto = planner.auto();
+    let auto = planner.within(u64::MAX);
     assert_eq!(planner.within(auto.predicted), auto, "what fits stands");
     let tight = planner.within(auto.predicted / 3);
     assert!(
@@ -408,7 +410,7 @@ fn a_byte_budget_trades_resolution_and_quality_by_predicted_error_per_byte() {
         ..delivery(TextureFormat::Ktx2, 2048)
     };
     let planner = Planner::new(&asset, &fixed, true, &timings);
-    let tight = planner.within(planner.auto().predicted / 3);
+    let tight = planner.within(planner.within(u64::MAX).predicted / 3);
     assert!(
         tight.picks.iter().flatten().all(|p| p.step == 0),
         "{tight:?}"
@@ -436,4 +438,38 @@ fn a_byte_budget_resizes_images_that_would_ship_as_uploaded() {
         "{e:#?}"
     );
     assert!(e.bytes < auto.predicted, "{e:#?}");
+}
+
+#[test]
+fn steps_probes_rule_out_are_recorded_and_never_encoded_in_full() {
+    let asset = textured(vec![png(512, 512, busy)], &["baseColorTexture"]);
+    // A bound nothing meets: every probe is over it, and the full encoding starts at the
+    // step predicted best.
+    let strict = Delivery {
+        max_texture_error: 1e-6,
+        ..delivery(TextureFormat::Ktx2, 2048)
+    };
+    let timings = crate::report::Timings::default();
+    let planner = Planner::new(&asset, &strict, false, &timings);
+    let pick = planner.auto().picks[0].expect("planned");
+    assert!(pick.step > 0 && pick.climb, "{pick:?}");
+    let (encoded, warnings) = planner.encode(&planner.auto());
+    let e = &encoded.entries()[0];
+    let probed = e.tried.iter().take_while(|t| t.probed).count();
+    assert_eq!(probed, pick.step, "{e:#?}");
+    assert!(e.tried[probed..].iter().all(|t| !t.probed), "{e:#?}");
+    assert_eq!(
+        e.tried.last().map(|t| t.encoding.as_str()),
+        Some(e.encoding.as_str())
+    );
+    // The warning counts the encodings made in full, not the probes.
+    let full = e.tried.len() - probed;
+    let w = warnings
+        .iter()
+        .find(|w| w.code == "TEXTURE_OVER_BOUND")
+        .expect("over");
+    assert!(
+        w.message.contains(&format!("the last of {full} encodings")),
+        "{w:?}"
+    );
 }
