@@ -5,8 +5,10 @@
 //! Without a byte budget, [`Planner::auto`] probes each image's ladder at its largest size
 //! and starts the full encoding at the first step predicted within the bound (with
 //! [`PROBE_MARGIN`]), climbing on from there when the full measurement says otherwise: the
-//! steps a probe rules out are never encoded in full. With one, [`Planner::within`] probes
-//! every step at the largest size and at two halvings, and [`allocate`] shares the bytes.
+//! steps a probe rules out are never encoded in full (images too small to sample climb from
+//! the bottom). With one, [`Planner::within`] probes every step at the largest size and at two
+//! halvings, and [`allocate`] shares the bytes; images that would ship as uploaded are then
+//! candidates too, resized in their own format.
 
 use super::choose::{Judged, encode_one};
 use super::entry::Tried;
