@@ -87,16 +87,18 @@ pub fn fit(
         untextured_bytes: None,
         attempts: vec![],
     };
-    let mut plan = textures.auto();
     // The room for textures: the limit less what is not texture.
     let mut room = None;
-    if let Some(max) = budget.max_bytes.filter(|_| textures.has_candidates()) {
-        let bare = attempt(&s, &textures.unchanged())?;
-        report.untextured_bytes = Some(bare.bytes);
-        let r = max.saturating_sub(bare.bytes - bare.texture_bytes);
-        plan = textures.within(r);
-        room = Some(r);
-    }
+    let mut plan = match budget.max_bytes.filter(|_| textures.has_candidates()) {
+        Some(max) => {
+            let bare = attempt(&s, &textures.unchanged())?;
+            report.untextured_bytes = Some(bare.bytes);
+            let r = max.saturating_sub(bare.bytes - bare.texture_bytes);
+            room = Some(r);
+            textures.within(r)
+        }
+        None => textures.auto(),
+    };
     for _ in 0..ATTEMPTS {
         let lod0 = attempt(&s, &plan)?;
         let too_many = budget.max_triangles.is_some_and(|t| lod0.triangles > t);

@@ -12,8 +12,9 @@ use crate::texture::judge::{self, Bounds, Figures};
 use crate::texture::{self, Class, Usage};
 use image::RgbaImage;
 
-/// One image's delivery (shared by every attempt of the budget search that picks it): its bytes when they change, its manifest entry (`image` is set by
-/// the caller, which knows the delivered order), and why it went unmeasured, if it did.
+/// One image's delivery (shared by every attempt of the budget search that picks it): its
+/// bytes when they change, its manifest entry (`image` is set by the caller, which knows the
+/// delivered order), and why it went unmeasured, if it did.
 #[derive(Clone)]
 pub struct Judged {
     pub delivered: Option<Delivered>,
@@ -53,11 +54,7 @@ pub fn encode_one(
     probed: Vec<Tried>,
 ) -> Result<Judged, String> {
     let (container, rgba, must) = fitted;
-    let bounds = Bounds {
-        flip: d.max_texture_error,
-        normal_degrees: d.max_normal_error,
-    };
-    let bound = bounds.of(usage.class);
+    let bound = bound_of(d, usage.class);
     let mut tried = probed;
     let mut last = None;
     for &choice in steps {
@@ -112,6 +109,16 @@ pub fn encode_one(
         entry,
         unmeasured,
     })
+}
+
+/// The bound `d` sets for an image of `class`: mean degrees for normal maps, mean FLIP
+/// otherwise.
+pub fn bound_of(d: &Delivery, class: Class) -> f32 {
+    let bounds = Bounds {
+        flip: d.max_texture_error,
+        normal_degrees: d.max_normal_error,
+    };
+    bounds.of(class)
 }
 
 /// Decodes `made` as a client would and measures it against `source`.

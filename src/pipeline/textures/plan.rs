@@ -44,54 +44,53 @@ pub fn allocate(options: &[Vec<Predicted>], start: &[usize], budget: u64) -> Vec
         |pick: &[usize]| -> u64 { pick.iter().zip(options).map(|(&p, o)| o[p].bytes).sum() };
     // Shrink: the move that costs the least error per byte saved.
     while total(&pick) > budget {
-        let cheaper = (0..options.len()).flat_map(|i| {
-            let o = &options[i];
-            let from = o[pick[i]].bytes;
-            (0..o.len())
-                .filter(move |&j| o[j].bytes < from)
-                .map(move |j| (i, j))
-        });
-        let best = cheaper.min_by(|a, b| {
-            let rate = |(i, j): &(usize, usize)| {
-                let (from, to) = (&options[*i][pick[*i]], &options[*i][*j]);
-                (cost(to.error) - cost(from.error)) / (from.bytes - to.bytes) as f64
-            };
-            rate(a).total_cmp(&rate(b))
-        });
-        let Some((i, j)) = best else { break };
+        let saving = |_: usize, from: &Predicted, to: &Predicted| {
+            let saved = from.bytes.checked_sub(to.bytes).filter(|&b| b > 0)?;
+            Some((cost(from.error) - cost(to.error)) / saved as f64)
+        };
+        let Some((i, j)) = best_move(options, &pick, saving) else {
+            break;
+        };
         pick[i] = j;
     }
     // Spend what is left: the move that lowers the error most per byte spent, while it fits,
     // on an image over its bound or within what it started at.
     loop {
         let slack = budget.saturating_sub(total(&pick));
-        let best = (0..options.len()).flat_map(|i| {
-            let (o, from) = (&options[i], &options[i][pick[i]]);
-            let ceiling = if from.error > 1.0 {
-                u64::MAX
-            } else {
-                o[start[i]].bytes
-            };
-            (0..o.len())
-                .filter(move |&j| {
-                    cost(o[j].error) < cost(from.error)
-                        && o[j].bytes.saturating_sub(from.bytes) <= slack
-                        && o[j].bytes <= ceiling
-                })
-                .map(move |j| (i, j))
-        });
-        let best = best.max_by(|a, b| {
-            let rate = |(i, j): &(usize, usize)| {
-                let (from, to) = (&options[*i][pick[*i]], &options[*i][*j]);
-                let spent = to.bytes.saturating_sub(from.bytes).max(1) as f64;
-                (cost(from.error) - cost(to.error)) / spent
-            };
-            rate(a).total_cmp(&rate(b))
-        });
-        let Some((i, j)) = best else { break };
+        let buying = |i: usize, from: &Predicted, to: &Predicted| {
+            let spent = to.bytes.saturating_sub(from.bytes);
+            let within_start = from.error > 1.0 || to.bytes <= options[i][start[i]].bytes;
+            let better = cost(to.error) < cost(from.error);
+            (better && spent <= slack && within_start)
+                .then(|| (cost(from.error) - cost(to.error)) / spent.max(1) as f64)
+        };
+        let Some((i, j)) = best_move(options, &pick, buying) else {
+            break;
+        };
         pick[i] = j;
     }
     pick
+}
+
+/// The (image, option) with the highest score, of those `score(image, current, option)`
+/// admits (`None`: not a move to make).
+fn best_move(
+    options: &[Vec<Predicted>],
+    pick: &[usize],
+    score: impl Fn(usize, &Predicted, &Predicted) -> Option<f64>,
+) -> Option<(usize, usize)> {
+    let mut best: Option<(f64, usize, usize)> = None;
+    for (i, o) in options.iter().enumerate() {
+        for (j, to) in o.iter().enumerate() {
+            let Some(v) = score(i, &o[pick[i]], to) else {
+                continue;
+            };
+            if best.is_none_or(|(b, _, _)| v > b) {
+                best = Some((v, i, j));
+            }
+        }
+    }
+    best.map(|(_, i, j)| (i, j))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! halvings, and [`allocate`] shares the bytes; images that would ship as uploaded are then
 //! candidates too, resized in their own format.
 
-use super::choose::{Judged, encode_one};
+use super::choose::{Judged, bound_of, encode_one};
 use super::entry::Tried;
 use super::ladder::{Choice, Container, ladder};
 use super::plan::{Predicted, allocate};
@@ -19,7 +19,6 @@ use super::{Encoded, Fitted, assemble, container_of, dropped_images, format_of};
 use crate::asset::Asset;
 use crate::report::{Timings, Warning};
 use crate::settings::{Delivery, TextureQuality};
-use crate::texture::judge::Bounds;
 use crate::texture::{self, Usage, resize, usage_of};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -68,11 +67,11 @@ pub struct PlannedTexture {
     pub encoding: String,
     /// Whether the full encoding may climb on when measured over the bound.
     pub climb: bool,
-    /// Predicted bytes.
-    pub bytes: u64,
+    /// Predicted bytes; `null` when nothing predicted them (a plan without a byte budget).
+    pub bytes: Option<u64>,
     /// Predicted error (mean FLIP, or mean degrees for a normal map) against the source at
-    /// the largest size.
-    pub error: f32,
+    /// the largest size; `null` with `bytes`.
+    pub error: Option<f32>,
 }
 
 /// What the planner knows about one image it may re-encode.
@@ -96,17 +95,24 @@ impl Candidate {
     /// The probe of `step` at `sizes[size]`, made on first use; the image as uploaded is its
     /// own exact probe.
     fn probe(&self, size: usize, step: usize) -> Result<Probe, String> {
-        if let (None, 0, Some(bytes)) = (&self.fitted, size, self.original) {
-            return Ok(Probe { bytes, error: 0.0 });
-        }
-        if let Some(p) = self.probes.lock().expect("probes").get(&(size, step)) {
-            return p.clone();
+        if let Some(p) = self.known(size, step) {
+            return Ok(p);
         }
         let made = self
             .sample
             .probe(self.ladder[step], self.sizes[size].1, self.usage);
         let mut probes = self.probes.lock().expect("probes");
         probes.entry((size, step)).or_insert(made).clone()
+    }
+
+    /// The probe of `step` at `sizes[size]` if it was made (or is the image as uploaded),
+    /// making none.
+    fn known(&self, size: usize, step: usize) -> Option<Probe> {
+        if let (None, 0, Some(bytes)) = (&self.fitted, size, self.original) {
+            return Some(Probe { bytes, error: 0.0 });
+        }
+        let probes = self.probes.lock().expect("probes");
+        probes.get(&(size, step)).and_then(|p| p.clone().ok())
     }
 
     /// The step to start at without a budget: the first predicted within `bound`, else
@@ -204,14 +210,9 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// The bound of image `i`'s class, in its unit.
+    /// The bound of an image read as `usage` says, in its class's unit.
     fn bound(&self, usage: Usage) -> f32 {
-        let d = &self.delivery;
-        let bounds = Bounds {
-            flip: d.max_texture_error,
-            normal_degrees: d.max_normal_error,
-        };
-        bounds.of(usage.class)
+        bound_of(&self.delivery, usage.class)
     }
 
     /// What is known to plan image `i` (see `candidates`).
@@ -280,7 +281,16 @@ impl<'a> Planner<'a> {
 
     /// [`Planner::auto`], with every pick's bytes predicted when `predict`.
     fn auto_untimed(&self, predict: bool) -> Plan {
-        let picks: Vec<Option<(Pick, u64)>> = (0..self.asset.images.len())
+        let picks = self.auto_picks(predict);
+        Plan {
+            predicted: picks.iter().flatten().map(|p| p.1).sum(),
+            picks: picks.into_iter().map(|p| p.map(|p| p.0)).collect(),
+        }
+    }
+
+    /// Per image: its pick without a budget, and its predicted bytes when `predict` (else 0).
+    fn auto_picks(&self, predict: bool) -> Vec<Option<(Pick, u64)>> {
+        (0..self.asset.images.len())
             .into_par_iter()
             .map(|i| {
                 let Ok(Some(c)) = self.candidate(i) else {
@@ -305,32 +315,31 @@ impl<'a> Planner<'a> {
                 };
                 Some((pick, bytes))
             })
-            .collect();
-        Plan {
-            predicted: picks.iter().flatten().map(|p| p.1).sum(),
-            picks: picks.into_iter().map(|p| p.map(|p| p.0)).collect(),
-        }
+            .collect()
     }
 
     /// The plan whose planned images are predicted to weigh at most `bytes` in all (the
     /// cheapest there is when none does): resolution and quality traded by predicted error
     /// per byte, each pick delivered as it is.
     pub fn within(&self, bytes: u64) -> Plan {
-        self.timings.time("texture_probes", || {
-            let auto = self.auto_untimed(true);
-            self.within_untimed(bytes, auto)
-        })
+        self.timings
+            .time("texture_probes", || self.within_untimed(bytes))
     }
 
-    fn within_untimed(&self, bytes: u64, auto: Plan) -> Plan {
-        if auto.predicted <= bytes {
-            return auto;
+    fn within_untimed(&self, bytes: u64) -> Plan {
+        let auto = self.auto_picks(true);
+        let unconstrained: u64 = auto.iter().flatten().map(|p| p.1).sum();
+        if unconstrained <= bytes {
+            return Plan {
+                predicted: unconstrained,
+                picks: auto.into_iter().map(|p| p.map(|p| p.0)).collect(),
+            };
         }
         let planned: Vec<(usize, Vec<Predicted>, usize)> = (0..self.asset.images.len())
             .into_par_iter()
             .filter_map(|i| {
                 let c = self.candidate(i).as_ref().ok()?.as_ref()?;
-                let start = auto.picks[i]?;
+                let (start, _) = auto[i]?;
                 let options = c.options(self.bound(c.usage)).ok()?;
                 let from = options
                     .iter()
@@ -341,14 +350,16 @@ impl<'a> Planner<'a> {
         let options: Vec<Vec<Predicted>> = planned.iter().map(|p| p.1.clone()).collect();
         let start: Vec<usize> = planned.iter().map(|p| p.2).collect();
         // Images whose options could not be probed keep their unconstrained pick.
-        let fixed: u64 = auto.predicted
-            - planned
-                .iter()
-                .map(|(_, o, from)| o[*from].bytes)
-                .sum::<u64>()
-                .min(auto.predicted);
+        let mut plan = Plan {
+            predicted: 0,
+            picks: auto.iter().map(|p| p.map(|p| p.0)).collect(),
+        };
+        let traded = |i: usize| planned.iter().any(|p| p.0 == i);
+        let fixed: u64 = (0..auto.len())
+            .filter(|&i| !traded(i))
+            .filter_map(|i| auto[i].map(|p| p.1))
+            .sum();
         let chosen = allocate(&options, &start, bytes.saturating_sub(fixed));
-        let mut plan = auto.clone();
         plan.predicted = fixed;
         for ((i, options, _), j) in planned.iter().zip(chosen) {
             let o = options[j];
@@ -390,7 +401,21 @@ impl<'a> Planner<'a> {
                 continue;
             };
             let size = c.sizes.iter().position(|s| s.0 == pick.side).unwrap_or(0);
-            let probe = c.probe(size, pick.step).ok();
+            // What is known already: its probe, or the full encoding that predicted it.
+            let encoded = self
+                .encoded
+                .lock()
+                .expect("encodings")
+                .get(&(i, *pick))
+                .cloned();
+            let from_encoding = encoded
+                .as_deref()
+                .and_then(|e| e.as_ref().ok())
+                .map(|j| Probe {
+                    bytes: j.entry.bytes,
+                    error: j.entry.tried.last().map_or(0.0, |t| t.error),
+                });
+            let probe = c.known(size, pick.step).or(from_encoding);
             let uploaded = size == 0 && c.fitted.is_none();
             out.push(PlannedTexture {
                 source_image: i,
@@ -401,8 +426,8 @@ impl<'a> Planner<'a> {
                     c.ladder[pick.step].label()
                 },
                 climb: pick.climb,
-                bytes: probe.as_ref().map_or(0, |p| p.bytes),
-                error: probe.map_or(0.0, |p| p.error),
+                bytes: probe.as_ref().map(|p| p.bytes),
+                error: probe.map(|p| p.error),
             });
         }
         out
